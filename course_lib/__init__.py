@@ -1,0 +1,41 @@
+"""course_lib: the companion package of "Generative AI in practice".
+
+Importing it has no side effects: it sets no seeds, changes no matplotlib settings and writes
+no files. Start every notebook with::
+
+    import course_lib as cl
+    cl.set_seed(42)
+
+Public modules: ``data`` (Animal Shape cats), ``distributions`` (chapter 1), ``losses``
+(chapters 2-3), ``models`` (chapters 4-6), ``training`` (the ``GAN`` model and its callbacks),
+``plotting``, ``checks`` (exercise feedback), ``runtime`` (seeds and threads).
+"""
+
+from course_lib import (
+    checkpoints,
+    checks,
+    data,
+    distributions,
+    losses,
+    models,
+    plotting,
+    runtime,
+    training,
+)
+from course_lib.runtime import cap_threads, set_seed
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "cap_threads",
+    "checkpoints",
+    "checks",
+    "data",
+    "distributions",
+    "losses",
+    "models",
+    "plotting",
+    "runtime",
+    "set_seed",
+    "training",
+]

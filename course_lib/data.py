@@ -1,0 +1,238 @@
+"""The Animal Shape silhouettes: 1,000 real cats and nine other animals (chapter 5).
+
+The images come from the PyPI package ``animal-shape-mnist`` (MIT licence, by Sina Mohammadi),
+read straight from its installed files: nothing is downloaded. The files are gzip'd pickles,
+and unpickling runs code, so every file's SHA-256 is checked *before* it is decompressed, and
+the pickle is then read by a restricted unpickler that admits NumPy arrays and nothing else.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import pickle
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "CLASS_NAMES",
+    "FILE_SHA256",
+    "UnsafePickleError",
+    "as_dataset",
+    "load_animal_shapes",
+    "load_cats",
+    "rescale",
+    "safe_unpickle",
+]
+
+#: The ten classes in label order; ``CLASS_NAMES[2] == "cat"``.
+CLASS_NAMES: tuple[str, ...] = (
+    "bear", "bird", "cat", "cow", "dog", "elephant", "giraffe", "horse", "sheep", "zebra",
+)
+
+DATA_FILE = "animal_data_version_3.gz"
+LABEL_FILE = "animal_label_version_3.gz"
+
+#: SHA-256 of the files of animal-shape-mnist 0.39, checked before anything is unpickled.
+FILE_SHA256: dict[str, str] = {
+    DATA_FILE: "68a30346781a0984f839463a4615d2decb899d1ce65091bb92586311754a34ce",
+    LABEL_FILE: "dec8dba7c469830989fbab46825021a08a38470753a512f27ada847eced97b57",
+}
+
+# (module, name) pairs the restricted unpickler admits: what a pickled ndarray needs.
+_ALLOWED_GLOBALS = {
+    ("numpy.core.multiarray", "_reconstruct"): ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "_reconstruct"): ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy", "ndarray"): ("numpy", "ndarray"),
+    ("numpy", "dtype"): ("numpy", "dtype"),
+}
+
+
+class UnsafePickleError(ValueError):
+    """A pickle asked for something other than a NumPy array."""
+
+
+class _ArrayOnlyUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str):  # noqa: D401 - pickle API
+        target = _ALLOWED_GLOBALS.get((module, name))
+        if target is None:
+            raise UnsafePickleError(
+                f"Refusing to unpickle {module}.{name}: this loader admits NumPy arrays only. "
+                "The file is not an Animal Shape data file; reinstall animal-shape-mnist."
+            )
+        mod = __import__(target[0], fromlist=[target[1]])
+        return getattr(mod, target[1])
+
+
+def safe_unpickle(payload: bytes) -> np.ndarray:
+    """Unpickle ``payload`` admitting NumPy arrays only (chapter 5).
+
+    Raises :class:`UnsafePickleError` (a ``ValueError``) for anything else, e.g. a pickle that
+    would call ``os.system``.
+    """
+    try:
+        obj = _ArrayOnlyUnpickler(io.BytesIO(payload)).load()
+    except UnsafePickleError:
+        raise
+    except Exception as exc:  # truncated or garbled pickle
+        raise ValueError(f"Could not unpickle the data: {exc}. The file is damaged.") from exc
+    if not isinstance(obj, np.ndarray):
+        raise UnsafePickleError(f"Expected a NumPy array in the pickle, found {type(obj).__name__}.")
+    return obj
+
+
+def _default_dir() -> Path:
+    try:
+        root = resources.files("animal_shape_mnist")
+    except ModuleNotFoundError as exc:
+        raise ValueError(
+            "The package animal-shape-mnist is not installed, so the cat images cannot be read. "
+            "Install the course with `pip install -e .` (or `pip install animal-shape-mnist==0.39`)."
+        ) from exc
+    return Path(str(root / "data" / "Animal Shape"))
+
+
+def _read_checked(directory: Path, name: str) -> np.ndarray:
+    path = directory / name
+    if not path.is_file():
+        raise ValueError(
+            f"Data file not found: {path}. Expected the Animal Shape files {DATA_FILE} and "
+            f"{LABEL_FILE} in {directory}; pass data_dir=None to use the installed package."
+        )
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != FILE_SHA256[name]:
+        raise ValueError(
+            f"Checksum mismatch for {path}: SHA-256 is {digest}, expected {FILE_SHA256[name]}. "
+            "The file is corrupted or not the one animal-shape-mnist 0.39 ships, so it was not "
+            "unpickled. Reinstall the package (pip install --force-reinstall "
+            "animal-shape-mnist==0.39) or point data_dir at an intact copy."
+        )
+    try:
+        payload = gzip.decompress(raw)
+    except (OSError, EOFError) as exc:  # unreachable with a matching checksum, kept for safety
+        raise ValueError(f"{path} is not a valid gzip file: {exc}") from exc
+    return safe_unpickle(payload)
+
+
+@lru_cache(maxsize=4)
+def _load_raw(data_dir: str | None) -> tuple[np.ndarray, np.ndarray]:
+    directory = _default_dir() if data_dir is None else Path(data_dir)
+    images = _read_checked(directory, DATA_FILE)
+    labels = _read_checked(directory, LABEL_FILE)
+    if images.shape != (10000, 28, 28) or labels.shape != (10000,):
+        raise ValueError(f"Unexpected Animal Shape arrays {images.shape} / {labels.shape}.")
+    images.setflags(write=False)
+    labels.setflags(write=False)
+    return images, labels.astype(np.int64)
+
+
+def _check_value_range(value_range) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in value_range)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"value_range must be a pair of numbers such as (-1.0, 1.0), got {value_range!r}."
+        ) from None
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo >= hi:
+        raise ValueError(
+            f"value_range must be (low, high) with low < high, got {value_range!r}. "
+            "Use (-1, 1) for a tanh generator or (0, 1) for a sigmoid one."
+        )
+    return lo, hi
+
+
+def rescale(images_uint8: np.ndarray, value_range=(-1.0, 1.0)) -> np.ndarray:
+    """Map 0..255 pixels linearly onto ``value_range`` as float32 (chapter 5)."""
+    lo, hi = _check_value_range(value_range)
+    x = np.asarray(images_uint8, dtype=np.float32) / 255.0
+    return (lo + (hi - lo) * x).astype(np.float32)
+
+
+def _dir_arg(data_dir) -> str | None:
+    if data_dir is None:
+        return None
+    if not isinstance(data_dir, str | os.PathLike):
+        raise TypeError(f"data_dir must be a path or None, got {type(data_dir).__name__}.")
+    return str(Path(data_dir).resolve())
+
+
+def _class_indices(classes) -> list[int]:
+    if classes is None:
+        return list(range(len(CLASS_NAMES)))
+    if isinstance(classes, str | int):
+        classes = [classes]
+    if not isinstance(classes, Sequence) or len(classes) == 0:
+        raise ValueError(f"classes must be a non-empty list of class names, got {classes!r}.")
+    out = []
+    for c in classes:
+        if isinstance(c, str):
+            if c not in CLASS_NAMES:
+                raise ValueError(
+                    f"Unknown class {c!r}. Expected one of {', '.join(CLASS_NAMES)}."
+                )
+            out.append(CLASS_NAMES.index(c))
+        elif isinstance(c, int | np.integer) and not isinstance(c, bool) and 0 <= c < 10:
+            out.append(int(c))
+        else:
+            raise ValueError(
+                f"Unknown class {c!r}: give a name from {CLASS_NAMES} or a label 0-9."
+            )
+    return out
+
+
+def load_animal_shapes(classes=None, value_range=(-1.0, 1.0), data_dir=None):
+    """All 10,000 silhouettes (or those of ``classes``) as ``(images, labels)`` (chapter 5).
+
+    ``images`` is float32 ``(n, 28, 28, 1)`` scaled linearly onto ``value_range``; ``labels``
+    are int64 indices into :data:`CLASS_NAMES`.
+    """
+    idx = _class_indices(classes)
+    lo_hi = _check_value_range(value_range)
+    raw, labels = _load_raw(_dir_arg(data_dir))
+    mask = np.isin(labels, idx)
+    return rescale(raw[mask], lo_hi)[..., None], labels[mask].copy()
+
+
+def load_cats(value_range=(-1.0, 1.0), data_dir=None) -> np.ndarray:
+    """The 1,000 real cat silhouettes as float32 ``(1000, 28, 28, 1)`` (chapter 5)."""
+    images, _ = load_animal_shapes(["cat"], value_range=value_range, data_dir=data_dir)
+    return images
+
+
+def as_dataset(images, batch_size: int, seed: int = 0, epochs: int | None = None,
+               start_epoch: int = 0):
+    """A ``tf.data.Dataset`` of shuffled full batches whose order depends only on (seed, epoch).
+
+    Epoch ``e`` is shuffled by ``np.random.default_rng([seed, e])``, so a run resumed at epoch
+    ``start_epoch`` sees exactly the batches an uninterrupted run would (chapter 5). The dataset
+    holds epochs ``start_epoch .. epochs - 1`` (one epoch with ``epochs=None``); the last
+    partial batch of each epoch is dropped, as GAN training usually does.
+    """
+    import tensorflow as tf
+
+    images = np.asarray(images, dtype=np.float32)
+    n = len(images)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
+    if n < batch_size:
+        raise ValueError(
+            f"batch_size={batch_size} is larger than the {n} images, so no full batch can be "
+            "formed. Use a smaller batch size."
+        )
+    stop = start_epoch + 1 if epochs is None else epochs
+    steps = n // batch_size
+    batches = [
+        np.random.default_rng([seed, e]).permutation(n)[: steps * batch_size].reshape(steps, -1)
+        for e in range(start_epoch, stop)
+    ]
+    index = np.concatenate(batches) if batches else np.zeros((0, batch_size), np.int64)
+    data = tf.constant(images)
+    ds = tf.data.Dataset.from_tensor_slices(index.astype(np.int64))
+    return ds.map(lambda i: tf.gather(data, i), num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)

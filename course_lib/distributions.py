@@ -1,0 +1,84 @@
+"""The normal distribution: the smallest generative model (chapter 1)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["NormalModel", "fit_normal", "normal_log_pdf", "normal_pdf", "sample_normal"]
+
+
+def _sigma_ok(sigma):
+    sigma = np.asarray(sigma, dtype=np.float64)
+    if np.any(~np.isfinite(sigma)) or np.any(sigma <= 0):
+        raise ValueError(f"sigma must be positive and finite, got {sigma!r}.")
+    return sigma
+
+
+def normal_pdf(x, mu=0.0, sigma=1.0):
+    """N(x; mu, sigma^2) = exp(-(x - mu)^2 / (2 sigma^2)) / sqrt(2 pi sigma^2) (chapter 1).
+
+    The article writes the left-hand side as N(mu, sigma^2); strictly it is the density of
+    that distribution evaluated at x. ``sigma`` is the standard deviation, not the variance.
+    """
+    sigma = _sigma_ok(sigma)
+    x = np.asarray(x, dtype=np.float64)
+    return np.exp(-((x - mu) ** 2) / (2 * sigma**2)) / np.sqrt(2 * np.pi * sigma**2)
+
+
+def normal_log_pdf(x, mu=0.0, sigma=1.0):
+    """log N(x; mu, sigma^2), computed without taking the log of a tiny density (chapter 1)."""
+    sigma = _sigma_ok(sigma)
+    x = np.asarray(x, dtype=np.float64)
+    return -0.5 * np.log(2 * np.pi * sigma**2) - (x - mu) ** 2 / (2 * sigma**2)
+
+
+def fit_normal(x):
+    """Maximum-likelihood (mu, sigma) of 1-D data (chapter 1).
+
+    mu_hat is the sample mean and sigma_hat the square root of the mean squared deviation
+    (dividing by n, not n - 1: the MLE is the biased estimator).
+    """
+    x = np.asarray(x, dtype=np.float64).ravel()
+    if x.size < 2:
+        raise ValueError(f"fit_normal needs at least 2 data points, got {x.size}.")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("fit_normal: the data contain NaN or infinite values; drop them first.")
+    mu = float(np.mean(x))
+    return mu, float(np.sqrt(np.mean((x - mu) ** 2)))
+
+
+def sample_normal(n, mu=0.0, sigma=1.0, seed=None):
+    """``n`` draws from N(mu, sigma^2) with a seeded ``np.random.Generator`` (chapter 1)."""
+    _sigma_ok(sigma)
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+        raise ValueError(f"n must be a non-negative int, got {n!r}.")
+    return np.random.default_rng(seed).normal(mu, sigma, size=int(n))
+
+
+class NormalModel:
+    """Fit, then sample: a generative model in two methods (chapter 1)."""
+
+    def __init__(self):
+        self.mu = None
+        self.sigma = None
+
+    def fit(self, x):
+        self.mu, self.sigma = fit_normal(x)
+        return self
+
+    def _fitted(self):
+        if self.mu is None:
+            raise ValueError("NormalModel is not fitted yet: call .fit(data) first.")
+
+    def sample(self, n, seed=None):
+        self._fitted()
+        return sample_normal(n, self.mu, self.sigma, seed=seed)
+
+    def log_likelihood(self, x):
+        self._fitted()
+        return float(np.sum(normal_log_pdf(x, self.mu, self.sigma)))
+
+    def __repr__(self):
+        if self.mu is None:
+            return "NormalModel(unfitted)"
+        return f"NormalModel(mu={self.mu:.4g}, sigma={self.sigma:.4g})"

@@ -1,0 +1,143 @@
+"""Generators and discriminators (chapters 3, 4 and 5).
+
+Conventions used across the course:
+
+* generators map ``(n, latent_dim)`` noise to ``(n, 28, 28, 1)`` images in [-1, 1] (``tanh``);
+* discriminators map images to **logits** ``(n, 1)``: no sigmoid at the end. The loss applies
+  the sigmoid inside a numerically stable cross-entropy (chapter 2).
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+__all__ = [
+    "IMAGE_SHAPE",
+    "dcgan_discriminator",
+    "dcgan_generator",
+    "mlp_discriminator",
+    "mlp_generator",
+    "vector_discriminator",
+    "vector_generator",
+]
+
+IMAGE_SHAPE = (28, 28, 1)
+
+
+def _positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}.")
+    return value
+
+
+def mlp_generator(latent_dim: int = 100, hidden_units: int = 128) -> keras.Model:
+    """The article's MLP generator 100 -> 128 -> 784, repaired (chapter 4).
+
+    Repairs: a ``Reshape`` to 28x28x1 so the discriminator receives an image (the article emits
+    a flat 784-vector), no ``Flatten`` after a Dense layer (a no-op), and ``tanh`` instead of
+    ``sigmoid`` so the output range [-1, 1] matches the scaled data.
+    """
+    _positive_int("latent_dim", latent_dim)
+    _positive_int("hidden_units", hidden_units)
+    return keras.Sequential(
+        [
+            keras.Input(shape=(latent_dim,), name="z"),
+            layers.Dense(hidden_units, activation="relu"),
+            layers.Dense(28 * 28, activation="tanh"),
+            layers.Reshape(IMAGE_SHAPE),
+        ],
+        name="mlp_generator",
+    )
+
+
+def mlp_discriminator(hidden_units: int = 128) -> keras.Model:
+    """The article's MLP discriminator 784 -> 128 -> 1, returning a logit (chapter 4)."""
+    _positive_int("hidden_units", hidden_units)
+    return keras.Sequential(
+        [
+            keras.Input(shape=IMAGE_SHAPE, name="image"),
+            layers.Flatten(),
+            layers.Dense(hidden_units, activation="relu"),
+            layers.Dense(1, name="logit"),
+        ],
+        name="mlp_discriminator",
+    )
+
+
+def dcgan_generator(latent_dim: int = 100, width: int = 64) -> keras.Model:
+    """A small DCGAN generator (Radford et al., 2015) for 28x28 images (chapter 5).
+
+    Dense -> 7x7x(2w) -> transposed convolutions to 14x14xw and 28x28x1, batch norm and ReLU
+    between, ``tanh`` at the end.
+    """
+    _positive_int("latent_dim", latent_dim)
+    _positive_int("width", width)
+    return keras.Sequential(
+        [
+            keras.Input(shape=(latent_dim,), name="z"),
+            layers.Dense(7 * 7 * 2 * width, use_bias=False),
+            layers.BatchNormalization(),
+            layers.ReLU(),
+            layers.Reshape((7, 7, 2 * width)),
+            layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False),
+            layers.BatchNormalization(),
+            layers.ReLU(),
+            layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh"),
+        ],
+        name="dcgan_generator",
+    )
+
+
+def dcgan_discriminator(width: int = 64, dropout: float = 0.3) -> keras.Model:
+    """A small DCGAN discriminator: strided convolutions, LeakyReLU, a logit (chapter 5)."""
+    _positive_int("width", width)
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
+    return keras.Sequential(
+        [
+            keras.Input(shape=IMAGE_SHAPE, name="image"),
+            layers.Conv2D(width, 4, strides=2, padding="same"),
+            layers.LeakyReLU(negative_slope=0.2),
+            layers.Conv2D(2 * width, 4, strides=2, padding="same"),
+            layers.LeakyReLU(negative_slope=0.2),
+            layers.Flatten(),
+            layers.Dropout(dropout),
+            layers.Dense(1, name="logit"),
+        ],
+        name="dcgan_discriminator",
+    )
+
+
+def vector_generator(latent_dim: int = 1, output_dim: int = 1, hidden_units: int = 32,
+                     output_activation: str | None = None) -> keras.Model:
+    """A small MLP generator for vectors, e.g. the 1-D GAN of chapter 3."""
+    _positive_int("latent_dim", latent_dim)
+    _positive_int("output_dim", output_dim)
+    _positive_int("hidden_units", hidden_units)
+    return keras.Sequential(
+        [
+            keras.Input(shape=(latent_dim,), name="z"),
+            layers.Dense(hidden_units, activation="relu"),
+            layers.Dense(hidden_units, activation="relu"),
+            layers.Dense(output_dim, activation=output_activation),
+        ],
+        name="vector_generator",
+    )
+
+
+def vector_discriminator(input_dim: int = 1, hidden_units: int = 32) -> keras.Model:
+    """A small MLP discriminator for vectors returning a logit (chapter 3)."""
+    _positive_int("input_dim", input_dim)
+    _positive_int("hidden_units", hidden_units)
+    return keras.Sequential(
+        [
+            keras.Input(shape=(input_dim,), name="x"),
+            layers.Dense(hidden_units),
+            layers.LeakyReLU(negative_slope=0.2),
+            layers.Dense(hidden_units),
+            layers.LeakyReLU(negative_slope=0.2),
+            layers.Dense(1, name="logit"),
+        ],
+        name="vector_discriminator",
+    )

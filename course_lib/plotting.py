@@ -1,0 +1,107 @@
+"""Plot helpers: image grids, loss curves, densities (chapters 1-6).
+
+Every helper takes an optional matplotlib ``ax`` and returns the axes it drew on; none changes
+global settings or writes a file unless asked (``save_image_grid``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "image_grid",
+    "loss_curves",
+    "save_image_grid",
+    "tile",
+]
+
+
+def tile(images, ncols=None) -> np.ndarray:
+    """Tile ``(n, h, w[, 1])`` images into one 2-D array with 1-pixel gaps (chapter 4)."""
+    imgs = np.asarray(images, dtype=np.float32)
+    if imgs.ndim == 4 and imgs.shape[-1] == 1:
+        imgs = imgs[..., 0]
+    if imgs.ndim == 2 and imgs.shape[1] == 784:
+        imgs = imgs.reshape(-1, 28, 28)
+    if imgs.ndim != 3 or len(imgs) == 0:
+        raise ValueError(
+            f"tile expects a non-empty batch of grayscale images (n, h, w) or (n, h, w, 1), "
+            f"got shape {np.shape(images)}."
+        )
+    n, h, w = imgs.shape
+    ncols = int(ncols or int(np.ceil(np.sqrt(n))))
+    nrows = int(np.ceil(n / ncols))
+    lo = float(np.nanmin(imgs))
+    out = np.full((nrows * (h + 1) - 1, ncols * (w + 1) - 1), lo, dtype=np.float32)
+    for i, im in enumerate(imgs):
+        r, c = divmod(i, ncols)
+        out[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = im
+    return out
+
+
+def _value_range(images, value_range):
+    if value_range is not None:
+        return value_range
+    lo = float(np.nanmin(images))
+    return (-1.0, 1.0) if lo < 0 else (0.0, 1.0)
+
+
+def image_grid(images, ncols=None, ax=None, title=None, value_range=None, cmap="gray_r"):
+    """Draw a batch of images as one grid on ``ax`` and return ``ax`` (chapter 4).
+
+    ``value_range`` defaults to (-1, 1) when any pixel is negative, else (0, 1), so the same
+    silhouette looks the same whichever scaling it uses. Silhouettes are drawn dark on light.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 4))
+    grid = tile(images, ncols)
+    lo, hi = _value_range(images, value_range)
+    ax.imshow(grid, cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def save_image_grid(images, path, ncols=None, title=None, value_range=None) -> Path:
+    """Write an image grid to ``path`` (PNG) without touching pyplot's global state."""
+    from matplotlib.figure import Figure
+
+    path = Path(path)
+    if path.exists() and path.is_dir():
+        raise ValueError(f"save_image_grid: {path} is a directory; pass a file name like grid.png.")
+    fig = Figure(figsize=(4, 4), dpi=100)
+    ax = fig.add_subplot()
+    image_grid(images, ncols=ncols, ax=ax, title=title, value_range=value_range)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fig.savefig(tmp, format="png")
+    tmp.replace(path)
+    return path
+
+
+def loss_curves(history, keys=("d_loss", "g_loss"), ax=None, title="Losses"):
+    """Plot per-epoch losses from a Keras ``History`` or a dict of lists; return ``ax``."""
+    import matplotlib.pyplot as plt
+
+    hist = getattr(history, "history", history)
+    if not isinstance(hist, dict):
+        raise TypeError(f"loss_curves expects a History or a dict, got {type(history).__name__}.")
+    missing = [k for k in keys if k not in hist]
+    if missing:
+        raise ValueError(f"loss_curves: {missing} not in the history; it has {sorted(hist)}.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3))
+    for k in keys:
+        ys = np.asarray(hist[k], dtype=float)
+        ax.plot(np.arange(1, len(ys) + 1), ys, label=k)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_title(title)
+    ax.legend()
+    return ax
