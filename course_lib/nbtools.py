@@ -61,10 +61,13 @@ def _strip_markdown(src: str, where: str) -> str:
 def strip_notebook(nb: dict) -> dict:
     """A copy of ``nb`` without outputs or execution counts, with the python3 kernelspec."""
     nb = copy.deepcopy(nb)
-    for cell in nb.get("cells", []):
+    for i, cell in enumerate(nb.get("cells", [])):
+        if nb.get("nbformat_minor", 0) >= 5 and not cell.get("id"):
+            cell["id"] = f"cell-{i:03d}"
         if cell.get("cell_type") == "code":
             cell["outputs"] = []
             cell["execution_count"] = None
+        cell["source"] = _source(cell).splitlines(keepends=True)
         cell.get("metadata", {}).pop("execution", None)
         cell.get("metadata", {}).pop("collapsed", None)
     meta = nb.setdefault("metadata", {})
@@ -85,7 +88,7 @@ def make_exercise(nb: dict, name: str = "notebook") -> dict:
             new = _strip_markdown(src, where)
         else:
             continue
-        cell["source"] = new
+        cell["source"] = new.splitlines(keepends=True)
     nb["metadata"]["course_lib"] = {"generated_from": f"solutions/{name}",
                                     "generator": "python -m course_lib make-exercises"}
     return nb

@@ -1,0 +1,63 @@
+"""Notebooks are committed clean, runnable by a learner, and follow the chapter skeleton."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ALL = sorted(p for d in ("notebooks", "solutions", "exercises") for p in (ROOT / d).glob("*.ipynb"))
+CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def _load(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _src(cell):
+    s = cell.get("source", "")
+    return "".join(s) if isinstance(s, list) else s
+
+
+def test_there_are_seven_chapters_each_with_solution_and_exercise():
+    stems = [p.stem for p in CHAPTERS]
+    assert [s[:2] for s in stems] == ["00", "01", "02", "03", "04", "05", "06"], stems
+    for stem in stems:
+        assert (ROOT / "solutions" / f"{stem}_exercises.ipynb").is_file(), stem
+        assert (ROOT / "exercises" / f"{stem}_exercises.ipynb").is_file(), stem
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_committed_without_outputs_and_with_python3_kernel(path):
+    nb = _load(path)
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "code":
+            assert cell.get("outputs") == [], f"cell {i} has outputs"
+            assert cell.get("execution_count") is None, f"cell {i} has an execution count"
+        assert "attachments" not in cell, f"cell {i} embeds an attachment"
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_external_images_star_imports_or_absolute_paths(path):
+    for i, cell in enumerate(_load(path)["cells"]):
+        src = _src(cell)
+        assert not re.search(r"!\[[^\]]*\]\((https?:|data:)", src), f"cell {i}: external image"
+        assert "<img" not in src, f"cell {i}: <img> tag"
+        assert not re.search(r"^\s*from \S+ import \*", src, re.M), f"cell {i}: star import"
+        assert "/work/" not in src and "/tmp/venv" not in src, f"cell {i}: absolute path"
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_uses_course_lib_as_cl(path):
+    code = "\n".join(_src(c) for c in _load(path)["cells"] if c["cell_type"] == "code")
+    assert "import course_lib as cl" in code
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_starts_with_objectives_and_ends_with_summary(path):
+    md = [_src(c) for c in _load(path)["cells"] if c["cell_type"] == "markdown"]
+    assert "learning objectives" in "\n".join(md[:2]).lower(), "objectives must come first"
+    assert re.search(r"^#+\s*summary", md[-1], re.I | re.M), "the last markdown cell: Summary"
+    assert f"{path.stem}_exercises.ipynb" in md[-1], "the summary points to the exercises"
