@@ -12,14 +12,18 @@ Public modules: ``data`` (Animal Shape cats), ``distributions`` (chapter 1), ``l
 """
 
 from course_lib import (
+    article,
     checkpoints,
     checks,
+    cost,
     data,
     distributions,
+    evaluation,
     losses,
     models,
     plotting,
     runtime,
+    toy,
     training,
 )
 from course_lib.runtime import cap_threads, set_seed
@@ -27,15 +31,19 @@ from course_lib.runtime import cap_threads, set_seed
 __version__ = "0.1.0"
 
 __all__ = [
+    "article",
     "cap_threads",
     "checkpoints",
     "checks",
+    "cost",
     "data",
     "distributions",
+    "evaluation",
     "losses",
     "models",
     "plotting",
     "runtime",
     "set_seed",
+    "toy",
     "training",
 ]

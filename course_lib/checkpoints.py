@@ -4,18 +4,40 @@ A ``.keras`` file cannot resume a GAN: it holds one model, not both networks, bo
 moment estimates, the step and the noise generator's state. A ``tf.train.Checkpoint`` of all of
 them can. ``tf.train.CheckpointManager`` writes the data files first and then replaces the small
 ``checkpoint`` index file atomically, so a crash mid-write leaves the previous checkpoint as the
-latest one.
+latest one. :func:`restore` goes one step further: if the latest checkpoint cannot be read (a
+damaged disk, a torn copy), it falls back to the newest older one that can, with a warning.
 """
 
 from __future__ import annotations
 
+import re
+import warnings
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from course_lib.validation import check_positive_int
+
 __all__ = ["GANCheckpoint", "latest_epoch", "restore", "save"]
+
+_PREFIX = "gan"
+_EPOCH_KEY = "epoch/.ATTRIBUTES/VARIABLE_VALUE"
+
+
+def _check_gan(gan, action: str) -> None:
+    if not all(hasattr(gan, a) for a in ("generator", "discriminator", "seed_generator")):
+        raise TypeError(
+            f"{action} expects a cl.training.GAN, got {type(gan).__name__}. Save a single "
+            "keras.Model with model.save('model.keras'); use this module for GANs."
+        )
+    if not hasattr(gan, "d_optimizer"):
+        raise ValueError(
+            f"{action}: the GAN is not compiled, so it has no optimizers to "
+            f"{'save' if action == 'save' else 'restore into'}. Call gan.compile("
+            "d_optimizer=..., g_optimizer=...) first, with the same optimizers as the run."
+        )
 
 
 def _tracked(gan, epoch_var):
@@ -44,6 +66,11 @@ def _layer_rng_states(gan) -> dict:
 
 
 def _directory(directory) -> Path:
+    if not isinstance(directory, str | Path) and not hasattr(directory, "__fspath__"):
+        raise TypeError(
+            f"The checkpoint directory must be a path, got {type(directory).__name__}. "
+            "Pass a folder name such as 'runs/cats/checkpoints'."
+        )
     path = Path(directory)
     if path.exists() and not path.is_dir():
         raise ValueError(
@@ -56,65 +83,57 @@ def _manager(gan, directory, max_to_keep=3):
     epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False)
     ckpt = _tracked(gan, epoch_var)
     mgr = tf.train.CheckpointManager(ckpt, str(directory), max_to_keep=max_to_keep,
-                                     checkpoint_name="gan")
+                                     checkpoint_name=_PREFIX)
     return ckpt, mgr, epoch_var
 
 
 def save(gan, directory, epoch: int, max_to_keep: int = 3) -> str:
-    """Save ``gan`` (both models, optimizers, noise state) after ``epoch`` epochs."""
-    if not hasattr(gan, "d_optimizer"):
-        raise ValueError("save: compile the GAN before saving a checkpoint.")
+    """Save ``gan`` (both models, both optimizers, the step, the noise states) after ``epoch``.
+
+    Returns the checkpoint's path prefix. Only the ``max_to_keep`` newest checkpoints are kept.
+    """
+    _check_gan(gan, "save")
+    epoch = check_positive_int("epoch", epoch, minimum=0)
+    max_to_keep = check_positive_int("max_to_keep", max_to_keep)
     path = _directory(directory)
     path.mkdir(parents=True, exist_ok=True)
     _, mgr, epoch_var = _manager(gan, path, max_to_keep)
-    epoch_var.assign(int(epoch))
-    return mgr.save(checkpoint_number=int(epoch))
+    epoch_var.assign(epoch)
+    return mgr.save(checkpoint_number=epoch)
+
+
+def _candidates(path: Path) -> list[str]:
+    """Checkpoint prefixes in ``path``, newest first.
+
+    The ``checkpoint`` index file is the source of truth. Only when it is missing or unreadable
+    are the ``gan-N.index`` files on disk used instead, so that a damaged index loses no work.
+    """
+    try:
+        state = tf.train.get_checkpoint_state(str(path))
+    except (ValueError, tf.errors.OpError):
+        state = None
+    if state is not None and state.model_checkpoint_path:
+        listed = [state.model_checkpoint_path, *reversed(state.all_model_checkpoint_paths)]
+        return list(dict.fromkeys(listed))
+    found = []
+    for index in path.glob(f"{_PREFIX}-*.index"):
+        m = re.fullmatch(rf"{_PREFIX}-(\d+)\.index", index.name)
+        if m:
+            found.append((int(m.group(1)), str(index.with_suffix(""))))
+    return [prefix for _, prefix in sorted(found, reverse=True)]
 
 
 def latest_epoch(directory) -> int:
-    """The epoch of the latest checkpoint in ``directory`` (0 if there is none)."""
-    path = _directory(directory)
-    latest = tf.train.latest_checkpoint(str(path)) if path.is_dir() else None
-    if latest is None:
-        return 0
-    return int(tf.train.load_variable(latest, "epoch/.ATTRIBUTES/VARIABLE_VALUE"))
-
-
-def restore(gan, directory) -> int:
-    """Restore the latest checkpoint in ``directory`` into ``gan``; return its epoch (0 if none).
-
-    A checkpoint of another architecture, or a damaged one, is a ``ValueError`` and leaves the
-    GAN's weights untouched.
-    """
-    if not hasattr(gan, "d_optimizer"):
-        raise ValueError("restore: compile the GAN (same optimizers) before restoring into it.")
+    """The epoch of the newest readable checkpoint in ``directory`` (0 if there is none)."""
     path = _directory(directory)
     if not path.is_dir():
         return 0
-    latest = tf.train.latest_checkpoint(str(path))
-    if latest is None:
-        return 0
-    epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False)
-    ckpt = _tracked(gan, epoch_var)
-    backup = [v.numpy() for v in _all_vars(gan)]
-    try:
-        reader = tf.train.load_checkpoint(latest)
-        saved = reader.get_variable_to_shape_map()
-        if "epoch/.ATTRIBUTES/VARIABLE_VALUE" not in saved:
-            raise ValueError("it holds no GAN epoch counter")
-        status = ckpt.read(latest)
-        status.assert_existing_objects_matched()
-        status.expect_partial()
-    except (ValueError, AssertionError, tf.errors.OpError) as exc:
-        for v, b in zip(_all_vars(gan), backup, strict=True):
-            v.assign(b)
-        raise ValueError(
-            f"Cannot restore the checkpoint {latest}: {str(exc).splitlines()[0][:300]}. "
-            "Expected a checkpoint written by course_lib for a GAN of this architecture "
-            "(same generator, discriminator, latent_dim and optimizers). Start a new run in "
-            "an empty directory, or rebuild the models the run was trained with."
-        ) from None
-    return int(epoch_var.numpy())
+    for prefix in _candidates(path):
+        try:
+            return int(tf.train.load_variable(prefix, _EPOCH_KEY))
+        except (ValueError, tf.errors.OpError):
+            continue
+    return 0
 
 
 def _all_vars(gan):
@@ -123,6 +142,63 @@ def _all_vars(gan):
     vs.append(gan.seed_generator.state)
     vs.extend(_layer_rng_states(gan).values())
     return vs
+
+
+def _restore_one(gan, prefix: str) -> int:
+    """Restore ``prefix`` into ``gan`` or raise ``ValueError``, leaving ``gan`` untouched."""
+    epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False)
+    ckpt = _tracked(gan, epoch_var)
+    backup = [np.array(v.numpy()) for v in _all_vars(gan)]
+    try:
+        reader = tf.train.load_checkpoint(prefix)
+        if _EPOCH_KEY not in reader.get_variable_to_shape_map():
+            raise ValueError("it holds no GAN epoch counter")
+        status = ckpt.read(prefix)
+        status.assert_existing_objects_matched()
+        status.expect_partial()
+    except (ValueError, AssertionError, tf.errors.OpError) as exc:
+        for v, b in zip(_all_vars(gan), backup, strict=True):
+            v.assign(b)
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        raise ValueError(reason) from None
+    return int(epoch_var.numpy())
+
+
+def restore(gan, directory) -> int:
+    """Restore the latest checkpoint in ``directory`` into ``gan``; return its epoch (0 if none).
+
+    A checkpoint of another architecture, or a damaged or foreign file, is a ``ValueError`` and
+    leaves the GAN's weights untouched. If only the newest checkpoint is damaged, the newest
+    readable older one is restored instead and a ``UserWarning`` says so.
+    """
+    _check_gan(gan, "restore")
+    path = _directory(directory)
+    if not path.is_dir():
+        return 0
+    candidates = _candidates(path)
+    if not candidates:
+        return 0
+    failures = []
+    for prefix in candidates:
+        try:
+            epoch = _restore_one(gan, prefix)
+        except ValueError as exc:
+            failures.append((prefix, str(exc)))
+            continue
+        if failures:
+            warnings.warn(
+                f"The newest checkpoint {failures[0][0]} could not be read ({failures[0][1]}); "
+                f"restored the older checkpoint {prefix} (epoch {epoch}) instead.",
+                UserWarning, stacklevel=2,
+            )
+        return epoch
+    latest, reason = failures[0]
+    raise ValueError(
+        f"Cannot restore the checkpoint {latest}: {reason}. Expected a checkpoint written by "
+        "course_lib for a GAN of this architecture (same generator, discriminator, latent_dim "
+        "and optimizers). Start a new run in an empty directory, or rebuild the models the run "
+        "was trained with."
+    )
 
 
 class GANCheckpoint(keras.callbacks.Callback):
@@ -136,8 +212,8 @@ class GANCheckpoint(keras.callbacks.Callback):
     def __init__(self, directory, every=1, max_to_keep=3):
         super().__init__()
         self.directory = _directory(directory)
-        self.every = int(every)
-        self.max_to_keep = int(max_to_keep)
+        self.every = check_positive_int("every", every)
+        self.max_to_keep = check_positive_int("max_to_keep", max_to_keep)
         self.saved: list[str] = []
 
     def on_epoch_end(self, epoch, logs=None):

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["main", "train_cats"]
+__all__ = ["main", "make_strategy", "train_cats"]
 
 #: The case study's defaults (chapter 5): a DCGAN, tuned for ~3 minutes on 2 CPU cores.
 DEFAULTS = {"model": "dcgan", "epochs": 30, "batch_size": 64, "seed": 0, "latent_dim": 100,
@@ -36,6 +36,17 @@ def _save_npy_atomic(path: Path, arr) -> None:
     tmp = path.with_name(path.name + ".tmp.npy")
     np.save(tmp, arr)
     os.replace(tmp, path)
+
+
+def _read_json(path: Path, what: str):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(
+            f"{path} is not valid JSON ({exc}), so the {what} of this run cannot be read. "
+            f"Expected the file train-cats writes; restore it from a backup, or delete it to "
+            f"{'resume without the earlier history' if what == 'history' else 'resume with the settings you pass'}."
+        ) from None
 
 
 def _positive(name):
@@ -81,16 +92,21 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=_positive("--epochs"), default=DEFAULTS["epochs"],
                    help="total number of epochs (also when resuming)")
     t.add_argument("--batch-size", type=_positive("--batch-size"),
-                   default=DEFAULTS["batch_size"])
+                   default=DEFAULTS["batch_size"],
+                   help="the global batch size (split over the replicas with --strategy mirrored)")
     t.add_argument("--seed", type=_nonneg_int, default=DEFAULTS["seed"])
     t.add_argument("--latent-dim", type=_positive("--latent-dim"),
                    default=DEFAULTS["latent_dim"])
-    t.add_argument("--learning-rate", type=_positive_float, default=DEFAULTS["learning_rate"])
+    t.add_argument("--learning-rate", type=_positive_float, default=DEFAULTS["learning_rate"],
+                   help="Adam's learning rate for both networks (may be lowered on --resume)")
     t.add_argument("--num-samples", type=_positive("--num-samples"),
                    default=DEFAULTS["num_samples"], help="samples written to samples.npy")
     t.add_argument("--out", required=True, help="run directory (created if missing)")
     t.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its latest checkpoint")
+    t.add_argument("--strategy", choices=["default", "mirrored"], default="default",
+                   help="'mirrored': data-parallel training on all GPUs (or all logical CPUs) "
+                        "with tf.distribute.MirroredStrategy")
     t.add_argument("--data-dir", default=None, help="an alternative copy of the data files")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     m = sub.add_parser("make-exercises", help="regenerate exercises/ from solutions/")
@@ -101,9 +117,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Settings a resumed run must share with the run it continues (the learning rate may change).
+_FIXED = ("model", "batch_size", "seed", "latent_dim")
+
+
 def _config(args) -> dict:
     return {"model": args.model, "batch_size": args.batch_size, "seed": args.seed,
             "latent_dim": args.latent_dim, "learning_rate": args.learning_rate}
+
+
+def make_strategy(name: str):
+    """The ``tf.distribute`` strategy for ``--strategy`` (chapter 5, multi-GPU training).
+
+    ``"mirrored"`` replicates the models on every GPU, or, without GPUs, on every logical CPU
+    device (tests configure two); ``"default"`` is the usual single-device strategy.
+    """
+    import tensorflow as tf
+
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name != "mirrored":
+        raise ValueError(f"Unknown strategy {name!r}. Expected 'default' or 'mirrored'.")
+    devices = [d.name for d in tf.config.list_logical_devices("GPU")]
+    devices = devices or [d.name for d in tf.config.list_logical_devices("CPU")]
+    return tf.distribute.MirroredStrategy(devices)
 
 
 def train_cats(args) -> dict:
@@ -117,13 +154,14 @@ def train_cats(args) -> dict:
     config = _config(args)
     if args.resume:
         if config_path.exists():
-            saved = json.loads(config_path.read_text(encoding="utf-8"))
-            diff = {k: (saved.get(k), v) for k, v in config.items() if saved.get(k) != v}
+            saved = _read_json(config_path, "settings")
+            diff = {k: (saved.get(k), config[k]) for k in _FIXED if saved.get(k) != config[k]}
             if diff:
                 raise ValueError(
                     "--resume with settings that differ from the run in "
                     f"{out}: {', '.join(f'{k} was {a!r}, now {b!r}' for k, (a, b) in diff.items())}. "
-                    "Resume with the original settings, or start a new run in another --out."
+                    "Resume with the original settings (only --learning-rate, --epochs and "
+                    "--strategy may change), or start a new run in another --out."
                 )
     elif config_path.exists() or (ckpt_dir.exists() and any(ckpt_dir.iterdir())):
         raise ValueError(f"{out} already holds a run. Pass --resume to continue it, or choose "
@@ -139,22 +177,33 @@ def train_cats(args) -> dict:
     if args.batch_size > len(cats):
         raise ValueError(f"--batch-size {args.batch_size} is larger than the {len(cats)} cats. "
                          "Use a batch size of at most 1000 (64 is the default).")
-    gen = getattr(cl.models, f"{args.model}_generator")(latent_dim=args.latent_dim)
-    disc = getattr(cl.models, f"{args.model}_discriminator")()
-    gan = cl.training.GAN(gen, disc, latent_dim=args.latent_dim, seed=args.seed)
-    gan.compile(d_optimizer=keras.optimizers.Adam(args.learning_rate, beta_1=0.5),
-                g_optimizer=keras.optimizers.Adam(args.learning_rate, beta_1=0.5))
-    start = cl.checkpoints.restore(gan, ckpt_dir) if args.resume else 0
+    strategy = make_strategy(args.strategy)
+    replicas = strategy.num_replicas_in_sync
+    if args.batch_size % replicas:
+        raise ValueError(
+            f"--batch-size {args.batch_size} cannot be split evenly over the {replicas} "
+            f"replicas of --strategy {args.strategy}. Use a multiple of {replicas}: the batch "
+            "size is the global batch."
+        )
+    with strategy.scope():
+        gen = getattr(cl.models, f"{args.model}_generator")(latent_dim=args.latent_dim)
+        disc = getattr(cl.models, f"{args.model}_discriminator")()
+        gan = cl.training.GAN(gen, disc, latent_dim=args.latent_dim, seed=args.seed)
+        gan.compile(d_optimizer=keras.optimizers.Adam(args.learning_rate, beta_1=0.5),
+                    g_optimizer=keras.optimizers.Adam(args.learning_rate, beta_1=0.5))
+        start = cl.checkpoints.restore(gan, ckpt_dir) if args.resume else 0
+        if start:  # the checkpoint restored the old rate; a lowered one takes over from here
+            gan.d_optimizer.learning_rate = args.learning_rate
+            gan.g_optimizer.learning_rate = args.learning_rate
     if args.resume and start == 0:
         print(f"No checkpoint in {ckpt_dir}: starting a new run.", file=sys.stderr)
     out.mkdir(parents=True, exist_ok=True)
-    _write_json_atomic(config_path, config)
+    _write_json_atomic(config_path, {**config, "strategy": args.strategy, "replicas": replicas})
 
     history_path = out / "history.json"
     history = []
     if start and history_path.exists():
-        history = [h for h in json.loads(history_path.read_text(encoding="utf-8"))
-                   if h["epoch"] <= start]
+        history = [h for h in _read_json(history_path, "history") if h["epoch"] <= start]
 
     class _History(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
@@ -175,8 +224,17 @@ def train_cats(args) -> dict:
         callbacks = [_History(), cl.checkpoints.GANCheckpoint(ckpt_dir)]
         if not args.quiet:
             callbacks.insert(0, cl.training.ProgressBar(desc=f"{args.model} on cats"))
-        gan.fit(ds, epochs=args.epochs, initial_epoch=start, steps_per_epoch=steps,
-                verbose=0, callbacks=callbacks, shuffle=False)
+        try:
+            gan.fit(ds, epochs=args.epochs, initial_epoch=start, steps_per_epoch=steps,
+                    verbose=0, callbacks=callbacks, shuffle=False)
+        except cl.training.TrainingDivergedError as exc:
+            good = cl.checkpoints.latest_epoch(ckpt_dir)
+            raise cl.training.TrainingDivergedError(
+                f"{exc} The run in {out} keeps its checkpoint of epoch {good}. To continue, "
+                f"resume it with a lower learning rate: python -m course_lib train-cats "
+                f"--out {out} --resume --learning-rate {args.learning_rate / 4:g} (and the "
+                "run's other settings)."
+            ) from None
     else:
         print(f"{out} is already trained for {start} epochs (asked for {args.epochs}).",
               file=sys.stderr)
@@ -186,10 +244,11 @@ def train_cats(args) -> dict:
     cl.plotting.save_image_grid(samples[:64], out / "samples.png",
                                 title=f"{args.model}, {args.epochs} epochs")
     return {"out": str(out), "start_epoch": start, "epochs": args.epochs,
-            "train_seconds": round(seconds, 1)}
+            "replicas": replicas, "train_seconds": round(seconds, 1)}
 
 
 def main(argv=None) -> int:
+    """Run the command line; user mistakes print one ``error:`` line and return 2."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -211,10 +270,18 @@ def main(argv=None) -> int:
 
             for p in args.paths:
                 path = Path(p)
-                nb = json.loads(path.read_text(encoding="utf-8"))
+                nb = _read_json(path, "notebook")
                 path.write_text(json.dumps(strip_notebook(nb), indent=1, ensure_ascii=False,
                                            sort_keys=True) + "\n", encoding="utf-8")
     except (ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a missing folder, a full disk, no permission: not a crash
+        print(f"error: {exc.strerror or exc} ({exc.filename or 'file system'}). Check the path "
+              "and that it is writable, then run the command again.", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted. A train-cats run continues from its last checkpoint with "
+              "--resume.", file=sys.stderr)
+        return 130
     return 0

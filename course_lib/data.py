@@ -8,6 +8,7 @@ the pickle is then read by a restricted unpickler that admits NumPy arrays and n
 
 from __future__ import annotations
 
+import difflib
 import gzip
 import hashlib
 import io
@@ -49,6 +50,8 @@ FILE_SHA256: dict[str, str] = {
 _ALLOWED_GLOBALS = {
     ("numpy.core.multiarray", "_reconstruct"): ("numpy._core.multiarray", "_reconstruct"),
     ("numpy._core.multiarray", "_reconstruct"): ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.numeric", "_frombuffer"): ("numpy._core.numeric", "_frombuffer"),
+    ("numpy._core.numeric", "_frombuffer"): ("numpy._core.numeric", "_frombuffer"),
     ("numpy", "ndarray"): ("numpy", "ndarray"),
     ("numpy", "dtype"): ("numpy", "dtype"),
 }
@@ -76,14 +79,26 @@ def safe_unpickle(payload: bytes) -> np.ndarray:
     Raises :class:`UnsafePickleError` (a ``ValueError``) for anything else, e.g. a pickle that
     would call ``os.system``.
     """
+    if not isinstance(payload, bytes | bytearray | memoryview):
+        raise TypeError(
+            f"safe_unpickle expects the pickle's bytes, got {type(payload).__name__}. Read the "
+            "file first, e.g. Path(name).read_bytes()."
+        )
     try:
         obj = _ArrayOnlyUnpickler(io.BytesIO(payload)).load()
     except UnsafePickleError:
         raise
     except Exception as exc:  # truncated or garbled pickle
-        raise ValueError(f"Could not unpickle the data: {exc}. The file is damaged.") from exc
-    if not isinstance(obj, np.ndarray):
-        raise UnsafePickleError(f"Expected a NumPy array in the pickle, found {type(obj).__name__}.")
+        raise ValueError(
+            f"Could not unpickle the data: {exc}. Expected a pickled NumPy array; the file is "
+            "damaged, so reinstall animal-shape-mnist or use an intact copy."
+        ) from exc
+    if not isinstance(obj, np.ndarray) or obj.dtype == object:
+        found = type(obj).__name__ if not isinstance(obj, np.ndarray) else "an object array"
+        raise UnsafePickleError(
+            f"Expected a numeric NumPy array in the pickle, found {found}. The file is not an "
+            "Animal Shape data file; reinstall animal-shape-mnist."
+        )
     return obj
 
 
@@ -99,6 +114,11 @@ def _default_dir() -> Path:
 
 
 def _read_checked(directory: Path, name: str) -> np.ndarray:
+    if directory.exists() and not directory.is_dir():
+        raise ValueError(
+            f"data_dir {directory} is a file. Expected the folder holding {DATA_FILE} and "
+            f"{LABEL_FILE}; pass that folder, or data_dir=None for the installed package."
+        )
     path = directory / name
     if not path.is_file():
         raise ValueError(
@@ -117,7 +137,10 @@ def _read_checked(directory: Path, name: str) -> np.ndarray:
     try:
         payload = gzip.decompress(raw)
     except (OSError, EOFError) as exc:  # unreachable with a matching checksum, kept for safety
-        raise ValueError(f"{path} is not a valid gzip file: {exc}") from exc
+        raise ValueError(
+            f"{path} is not a valid gzip file ({exc}). Expected the gzip'd pickle that "
+            "animal-shape-mnist ships; reinstall the package."
+        ) from exc
     return safe_unpickle(payload)
 
 
@@ -127,7 +150,10 @@ def _load_raw(data_dir: str | None) -> tuple[np.ndarray, np.ndarray]:
     images = _read_checked(directory, DATA_FILE)
     labels = _read_checked(directory, LABEL_FILE)
     if images.shape != (10000, 28, 28) or labels.shape != (10000,):
-        raise ValueError(f"Unexpected Animal Shape arrays {images.shape} / {labels.shape}.")
+        raise ValueError(
+            f"Unexpected Animal Shape arrays {images.shape} / {labels.shape}. Expected "
+            "(10000, 28, 28) images and (10000,) labels; reinstall animal-shape-mnist==0.39."
+        )
     images.setflags(write=False)
     labels.setflags(write=False)
     return images, labels.astype(np.int64)
@@ -149,9 +175,33 @@ def _check_value_range(value_range) -> tuple[float, float]:
 
 
 def rescale(images_uint8: np.ndarray, value_range=(-1.0, 1.0)) -> np.ndarray:
-    """Map 0..255 pixels linearly onto ``value_range`` as float32 (chapter 5)."""
+    """Map 0..255 pixels linearly onto ``value_range`` as float32 (chapter 5).
+
+    Pixels that are already scaled (floats within [-1, 1]) or outside 0..255 are a
+    ``ValueError``: scaling twice squeezes every image into a sliver of the range.
+    """
+    from course_lib.validation import _as_numeric_array
+
     lo, hi = _check_value_range(value_range)
-    x = np.asarray(images_uint8, dtype=np.float32) / 255.0
+    x = _as_numeric_array(images_uint8, "images")
+    if x.size:
+        mn, mx = float(np.min(x)), float(np.max(x))
+        if not (np.isfinite(mn) and np.isfinite(mx)):
+            from course_lib.validation import check_finite
+
+            check_finite("images", x)
+        if mn < 0 or mx > 255:
+            raise ValueError(
+                f"rescale expects 0..255 pixels, got values in [{mn:g}, {mx:g}]. If the images "
+                "are already scaled, use them as they are; otherwise clip them to 0..255 first."
+            )
+        if not np.issubdtype(x.dtype, np.integer) and x.dtype != bool and 0 < mx <= 1.0:
+            raise ValueError(
+                f"rescale expects 0..255 pixels, but these floats lie in [{mn:g}, {mx:g}]: they "
+                "look already scaled to [0, 1]. Map them with lo + (hi - lo) * x instead, or "
+                "pass the original 0..255 pixels."
+            )
+    x = np.asarray(x, dtype=np.float32) / 255.0
     return (lo + (hi - lo) * x).astype(np.float32)
 
 
@@ -159,30 +209,40 @@ def _dir_arg(data_dir) -> str | None:
     if data_dir is None:
         return None
     if not isinstance(data_dir, str | os.PathLike):
-        raise TypeError(f"data_dir must be a path or None, got {type(data_dir).__name__}.")
+        raise TypeError(
+            f"data_dir must be a path or None, got {type(data_dir).__name__}. Pass the folder "
+            "holding the Animal Shape files, or None for the installed package."
+        )
     return str(Path(data_dir).resolve())
 
 
 def _class_indices(classes) -> list[int]:
     if classes is None:
         return list(range(len(CLASS_NAMES)))
-    if isinstance(classes, str | int):
+    if isinstance(classes, str | int | np.integer):
         classes = [classes]
-    if not isinstance(classes, Sequence) or len(classes) == 0:
-        raise ValueError(f"classes must be a non-empty list of class names, got {classes!r}.")
+    if not isinstance(classes, Sequence | np.ndarray) or len(classes) == 0:
+        raise ValueError(
+            f"classes must be a non-empty list of class names, got {classes!r}. Pass e.g. "
+            "classes=['cat'] or classes=['cat', 'dog'], or None for all ten."
+        )
     out = []
     for c in classes:
         if isinstance(c, str):
             if c not in CLASS_NAMES:
+                close = difflib.get_close_matches(c.lower(), CLASS_NAMES, n=1)
+                hint = f"Did you mean {close[0]!r}? " if close else ""
                 raise ValueError(
-                    f"Unknown class {c!r}. Expected one of {', '.join(CLASS_NAMES)}."
+                    f"Unknown class {c!r}. Expected one of {', '.join(CLASS_NAMES)}. {hint}"
+                    "Use the names of cl.data.CLASS_NAMES."
                 )
             out.append(CLASS_NAMES.index(c))
         elif isinstance(c, int | np.integer) and not isinstance(c, bool) and 0 <= c < 10:
             out.append(int(c))
         else:
             raise ValueError(
-                f"Unknown class {c!r}: give a name from {CLASS_NAMES} or a label 0-9."
+                f"Unknown class {c!r}: expected a name from {CLASS_NAMES} or a label 0-9. "
+                "Pass e.g. classes=['cat'] or classes=[2]."
             )
     return out
 
@@ -217,10 +277,20 @@ def as_dataset(images, batch_size: int, seed: int = 0, epochs: int | None = None
     """
     import tensorflow as tf
 
-    images = np.asarray(images, dtype=np.float32)
+    from course_lib.validation import check_images, check_positive_int
+
+    images = check_images(images, "images")
     n = len(images)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
+    batch_size = check_positive_int("batch_size", batch_size)
+    start_epoch = check_positive_int("start_epoch", start_epoch, minimum=0)
+    if epochs is not None:
+        epochs = check_positive_int("epochs", epochs)
+        if start_epoch >= epochs:
+            raise ValueError(
+                f"start_epoch={start_epoch} must be smaller than epochs={epochs}, or the "
+                "dataset would be empty. Pass the total number of epochs, larger than the "
+                "epoch you resume from."
+            )
     if n < batch_size:
         raise ValueError(
             f"batch_size={batch_size} is larger than the {n} images, so no full batch can be "

@@ -46,7 +46,8 @@ _EPS = 1e-7
 def np_entropy(p, axis=-1):
     """H(p) = -sum p log p in nats (chapter 2); 0 log 0 counts as 0."""
     p = np.asarray(p, dtype=np.float64)
-    return -np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0), axis=axis)
+    # 0.0 - sum, not -sum: a certain outcome has entropy 0.0, not -0.0
+    return 0.0 - np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0), axis=axis)
 
 
 def np_cross_entropy(p, q, axis=-1):

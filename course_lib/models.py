@@ -14,6 +14,7 @@ from keras import layers
 
 __all__ = [
     "IMAGE_SHAPE",
+    "VAE",
     "dcgan_discriminator",
     "dcgan_generator",
     "mlp_discriminator",
@@ -141,3 +142,7 @@ def vector_discriminator(input_dim: int = 1, hidden_units: int = 32) -> keras.Mo
         ],
         name="vector_discriminator",
     )
+
+
+# The VAE of chapter 6 lives in its own module; it is exposed here with the other models.
+from course_lib.vae import VAE  # noqa: E402

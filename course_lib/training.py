@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from course_lib import losses as _losses
 from course_lib.validation import (
+    check_finite,
     check_images,
     check_models,
     check_positive_int,
@@ -65,17 +66,31 @@ class GAN(keras.Model):
 
     def __init__(self, generator, discriminator, latent_dim, seed=None, augment=None, **kwargs):
         check_models(generator, discriminator, latent_dim)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+            raise TypeError(
+                f"GAN: seed must be an int or None, got {type(seed).__name__} ({seed!r}). "
+                "Pass a whole number such as seed=0."
+            )
+        if augment is not None and not callable(augment):
+            raise TypeError(
+                f"GAN: augment must be a function images -> images or None, got "
+                f"{type(augment).__name__}. Pass a function such as augment=lambda x: "
+                "tf.image.flip_left_right(x), or leave it out."
+            )
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = int(latent_dim)
         self.augment = augment
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed_generator = keras.random.SeedGenerator(None if seed is None else int(seed))
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_acc_real_tracker = keras.metrics.Mean(name="d_acc_real")
         self.d_acc_fake_tracker = keras.metrics.Mean(name="d_acc_fake")
         self._diverged_at = None
+        # Both networks are built, so the GAN is too. Under a tf.distribute strategy Keras
+        # would otherwise try to build it by calling it on a batch of *images*.
+        self.built = bool(generator.built and discriminator.built)
 
     # ------------------------------------------------------------------ configuration
     def compile(self, d_optimizer=None, g_optimizer=None, generator_loss="non_saturating",
@@ -98,17 +113,38 @@ class GAN(keras.Model):
         if generator_loss not in _losses.GENERATOR_LOSSES:
             raise ValueError(
                 f"GAN.compile: unknown generator_loss {generator_loss!r}. Expected one of "
-                f"{sorted(_losses.GENERATOR_LOSSES)}."
+                f"{sorted(_losses.GENERATOR_LOSSES)}; pass generator_loss='non_saturating' "
+                "(the usual choice, chapter 3)."
             )
         label_smoothing = check_positive_number("label_smoothing", label_smoothing,
                                                 allow_zero=True)
         if label_smoothing >= 0.5:
-            raise ValueError(f"label_smoothing must be < 0.5, got {label_smoothing}.")
+            raise ValueError(
+                f"GAN.compile: label_smoothing must be < 0.5, got {label_smoothing}: at 0.5 the "
+                "real target equals the fake one and D learns nothing. Use 0.0 (none) or 0.1."
+            )
+        for nm, opt, net in (("d_optimizer", d_optimizer, self.discriminator),
+                             ("g_optimizer", g_optimizer, self.generator)):
+            used = getattr(opt, "_trainable_variables", None) if opt.built else None
+            if used is not None and {id(v) for v in used} != {
+                    id(v) for v in net.trainable_variables}:
+                raise ValueError(
+                    f"GAN.compile: {nm} was already used to train other weights than the "
+                    f"{net.name}'s. Each network needs a fresh optimizer; create a new one, "
+                    f"e.g. {nm}=keras.optimizers.Adam(2e-4, beta_1=0.5)."
+                )
         super().compile(**kwargs)
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
         self.generator_loss_name = generator_loss
         self.label_smoothing = label_smoothing
+        # Create the optimizers' moment estimates now, in the strategy the models live in:
+        # under MirroredStrategy they cannot be created inside the compiled train step, and a
+        # checkpoint can only be restored into built optimizers (keras#19389).
+        with self.distribute_strategy.scope():
+            for opt, net in ((d_optimizer, self.discriminator), (g_optimizer, self.generator)):
+                if not opt.built:
+                    opt.build(net.trainable_variables)
 
     @property
     def metrics(self):
@@ -120,7 +156,19 @@ class GAN(keras.Model):
 
     # ------------------------------------------------------------------ the training step
     def _noise(self, batch_size):
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        """Standard-normal noise ``(batch_size, latent_dim)`` from the GAN's seed generator.
+
+        Under a multi-replica strategy every replica would draw the *same* noise from the
+        mirrored seed, so the replica id is folded into the seed: each replica gets its own.
+        """
+        ctx = tf.distribute.get_replica_context()
+        if ctx is None or ctx.num_replicas_in_sync == 1:
+            return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        seed = self.seed_generator.next()
+        seed = tf.cast(tf.math.floormod(seed, tf.int32.max - 1), tf.int32)
+        seed = tf.random.experimental.stateless_fold_in(seed, ctx.replica_id_in_sync_group)
+        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=seed,
+                                          dtype=keras.config.floatx())
 
     def _see(self, x):
         return self.augment(x) if self.augment is not None else x
@@ -129,17 +177,37 @@ class GAN(keras.Model):
     def _replicas():
         return tf.distribute.get_strategy().num_replicas_in_sync
 
+    @staticmethod
+    def _share(batch_size):
+        """This replica's share of the global batch, or None when there is one replica.
+
+        A replica's mean loss times its share, summed over replicas (the optimizer all-reduces
+        gradients by SUM), is the mean over the global batch, even for uneven splits.
+        """
+        ctx = tf.distribute.get_replica_context()
+        if ctx is None or ctx.num_replicas_in_sync == 1:
+            return None
+        n = tf.cast(batch_size, tf.float32)
+        return n / ctx.all_reduce(tf.distribute.ReduceOp.SUM, n)
+
+    @staticmethod
+    def _scaled(loss, share):
+        if share is None:
+            return loss
+        # A replica that got no samples (a short last batch) contributes exactly nothing.
+        return tf.where(share > 0, loss, tf.zeros_like(loss)) * tf.cast(share, loss.dtype)
+
     def d_step(self, real):
         """One discriminator update on a batch of real samples; G is not touched."""
         batch_size = tf.shape(real)[0]
+        share = self._share(batch_size)
         z = self._noise(batch_size)
         fake = self.generator(z, training=True)
         with tf.GradientTape() as tape:
             real_logits = self.discriminator(self._see(real), training=True)
             fake_logits = self.discriminator(self._see(fake), training=True)
             d_loss = _losses.discriminator_loss(real_logits, fake_logits, self.label_smoothing)
-            # Per-replica mean / replicas = mean over the global batch once gradients are summed.
-            scaled = d_loss / self._replicas()
+            scaled = self._scaled(d_loss, share)
         grads = tape.gradient(scaled, self.discriminator.trainable_weights)
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights, strict=True))
         acc_real = tf.reduce_mean(tf.cast(real_logits > 0, tf.float32))
@@ -148,12 +216,13 @@ class GAN(keras.Model):
 
     def g_step(self, batch_size):
         """One generator update; D is evaluated but not updated."""
+        share = self._share(batch_size)
         z = self._noise(batch_size)
         with tf.GradientTape() as tape:
             fake_logits = self.discriminator(self._see(self.generator(z, training=True)),
                                              training=True)
             g_loss = _losses.GENERATOR_LOSSES[self.generator_loss_name](fake_logits)
-            scaled = g_loss / self._replicas()
+            scaled = self._scaled(g_loss, share)
         grads = tape.gradient(scaled, self.generator.trainable_weights)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights, strict=True))
         return g_loss
@@ -163,10 +232,17 @@ class GAN(keras.Model):
         real = tf.cast(real, self.compute_dtype)
         d_loss, acc_real, acc_fake = self.d_step(real)
         g_loss = self.g_step(tf.shape(real)[0])
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_acc_real_tracker.update_state(acc_real)
-        self.d_acc_fake_tracker.update_state(acc_fake)
+        pairs = ((self.d_loss_tracker, d_loss), (self.g_loss_tracker, g_loss),
+                 (self.d_acc_real_tracker, acc_real), (self.d_acc_fake_tracker, acc_fake))
+        share = self._share(tf.shape(real)[0])
+        if share is None:
+            for tracker, value in pairs:
+                tracker.update_state(value)
+        else:  # a replica without samples must not feed NaN means into the metrics
+            has = share > 0
+            for tracker, value in pairs:
+                tracker.update_state(tf.where(has, value, tf.zeros_like(value)),
+                                     sample_weight=tf.cast(has, tf.float32))
         return {m.name: m.result() for m in self.metrics}
 
     # ------------------------------------------------------------------ fit and sampling
@@ -197,6 +273,12 @@ class GAN(keras.Model):
                 "are made inside train_step."
             )
         epochs = check_positive_int("epochs", epochs)
+        self._diverged_at = None
+        if x is None:
+            raise ValueError(
+                "GAN.fit needs the real samples: x is None. Pass an array of images, e.g. "
+                "gan.fit(cl.data.load_cats(), batch_size=64, epochs=5)."
+            )
         if isinstance(x, tf.data.Dataset):
             spec = x.element_spec
             spec = spec[0] if isinstance(spec, tuple) else spec
@@ -217,6 +299,13 @@ class GAN(keras.Model):
                         f"batch_size={batch_size} is larger than the {len(x)} samples. "
                         "Use a batch size no larger than the data."
                     )
+                replicas = self.distribute_strategy.num_replicas_in_sync
+                if batch_size % replicas:
+                    raise ValueError(
+                        f"batch_size={batch_size} cannot be split evenly over the {replicas} "
+                        "replicas of the distribution strategy. Use a multiple of "
+                        f"{replicas} (the batch size is the global batch)."
+                    )
         guard = _NaNGuard()
         callbacks = [guard, *list(callbacks or [])]
         history = super().fit(x, batch_size=batch_size, epochs=epochs, verbose=verbose,
@@ -227,16 +316,34 @@ class GAN(keras.Model):
 
     def generate(self, n=None, z=None, seed=0, batch_size=500) -> np.ndarray:
         """Samples as a NumPy array, from noise ``z`` or from ``n`` seeded latent vectors."""
+        batch_size = check_positive_int("batch_size", batch_size)
         if z is None:
             if n is None:
-                raise ValueError("generate needs n (how many samples) or z (latent vectors).")
+                raise ValueError(
+                    "generate needs n (how many samples) or z (latent vectors), got neither. "
+                    "Call e.g. gan.generate(16) or gan.generate(z=cl.training.latent_batch("
+                    f"16, {self.latent_dim}))."
+                )
             z = latent_batch(n, self.latent_dim, seed)
-        z = np.asarray(z, dtype=np.float32)
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+        elif n is not None and n != len(z):
             raise ValueError(
-                f"z must have shape (n, {self.latent_dim}), got {z.shape}. Draw it with "
-                f"cl.training.latent_batch(n, {self.latent_dim})."
+                f"generate got n={n} but {len(z)} latent vectors z. Pass n (seeded noise is "
+                "drawn for you) or z (your own latent vectors), not both."
             )
+        try:
+            z = np.asarray(z, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"z must be a numeric array of shape (n, {self.latent_dim}), got "
+                f"{type(z).__name__}. Draw it with cl.training.latent_batch(n, "
+                f"{self.latent_dim})."
+            ) from None
+        if z.ndim != 2 or z.shape[1] != self.latent_dim or len(z) == 0:
+            raise ValueError(
+                f"z must have shape (n, {self.latent_dim}) with n >= 1, got {z.shape}. Draw it "
+                f"with cl.training.latent_batch(n, {self.latent_dim})."
+            )
+        check_finite("z", z)
         outs = [np.asarray(self.generator(z[i:i + batch_size], training=False))
                 for i in range(0, len(z), batch_size)]
         return np.concatenate(outs, axis=0)
@@ -260,9 +367,10 @@ class _NaNGuard(keras.callbacks.Callback):
         if bad and self.message is None:
             self.message = (
                 f"Training diverged: {bad} at epoch {self._epoch + 1}, batch {batch + 1}. "
-                "Training was stopped and no checkpoint was written for this epoch (the last "
-                "good one is kept). Lower the learning rates, check the data for NaN, or "
-                "resume from the last checkpoint with another seed."
+                "Training was stopped and no checkpoint was written for this epoch, so the "
+                "last good one is kept. Expected finite losses: lower the learning rates "
+                "(e.g. 4x), check the data for NaN, then continue from the last checkpoint "
+                "(cl.checkpoints.restore)."
             )
             self.model._diverged_at = (self._epoch, batch)
             self.model.stop_training = True

@@ -1,6 +1,8 @@
 """Input checks shared by the public API (chapter 4 shows why they matter).
 
-Every message answers three questions: what happened, what was expected, how to fix it.
+Every message answers the three questions of the Keras API guidelines: what happened, what was
+expected, and how to fix it. User mistakes raise ``TypeError`` (wrong kind of value) or
+``ValueError`` (right kind, wrong value), never ``AssertionError`` or a deep TensorFlow error.
 """
 
 from __future__ import annotations
@@ -22,28 +24,46 @@ __all__ = [
 def check_positive_int(name: str, value, minimum: int = 1) -> int:
     """``value`` as an int >= ``minimum``, or a ``TypeError``/``ValueError`` saying why not."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} ({value!r}).")
+        raise TypeError(
+            f"{name} must be an int, got {type(value).__name__} ({value!r}). "
+            f"Pass a whole number such as {name}={max(minimum, 1)}."
+        )
     if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}.")
+        raise ValueError(
+            f"{name} must be >= {minimum}, got {value}. Pass a whole number of at least "
+            f"{minimum}."
+        )
     return int(value)
 
 
 def check_positive_number(name: str, value, allow_zero: bool = False) -> float:
+    """``value`` as a finite float > 0 (>= 0 with ``allow_zero``), or an error saying why not."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__} ({value!r}).")
+        raise TypeError(
+            f"{name} must be a number, got {type(value).__name__} ({value!r}). "
+            f"Pass a float such as {name}=0.1."
+        )
     value = float(value)
     if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be a finite number {bound}, got {value}.")
+        raise ValueError(
+            f"{name} must be a finite number {bound}, got {value}. Pass a value {bound}, "
+            "e.g. a small positive float."
+        )
     return value
 
 
 def check_finite(name: str, x: np.ndarray) -> None:
-    if not np.all(np.isfinite(x)):
-        bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
+    """Raise a ``ValueError`` that counts and locates NaN or infinite values in ``x``."""
+    finite = np.isfinite(x)
+    if not np.all(finite):
+        bad = int(np.size(x) - np.count_nonzero(finite))
+        first = tuple(int(i) for i in np.argwhere(~finite)[0])
         raise ValueError(
-            f"{name} contains {bad} NaN or infinite values. Expected finite numbers; "
-            "check the preprocessing (e.g. a division by zero) or drop those samples."
+            f"{name} contains {bad} NaN or infinite values (the first at index {first}). "
+            "Expected finite numbers; check the preprocessing (e.g. a division by zero) or "
+            f"drop those samples, e.g. {name}[np.isfinite({name}).all(axis=tuple(range(1, "
+            f"{name}.ndim)))]."
         )
 
 
@@ -54,9 +74,36 @@ def output_range(generator) -> tuple[float, float] | None:
         if not hasattr(layer, "activation"):
             layer = next(lay for lay in reversed(generator.layers) if hasattr(lay, "activation"))
         name = getattr(layer.activation, "__name__", "")
-    except (AttributeError, IndexError, StopIteration):
+    except (AttributeError, IndexError, StopIteration, TypeError):
         return None
     return {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}.get(name)
+
+
+def _as_numeric_array(x, name: str) -> np.ndarray:
+    if isinstance(x, str | bytes) or x is None:
+        raise TypeError(
+            f"{name} must be a numeric NumPy array, got {type(x).__name__}. Pass the images "
+            "themselves, e.g. cl.data.load_cats(), not a file name or None."
+        )
+    try:
+        arr = np.asarray(x)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(
+            f"{name} could not be turned into one array ({exc}). Expected samples that all "
+            "have the same shape; resize or drop the odd ones before stacking them."
+        ) from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(
+            f"{name} must hold numbers, got dtype {arr.dtype}. Expected a numeric array; "
+            f"convert it with np.asarray({name}, dtype='float32') after checking every entry "
+            "is numeric."
+        )
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(
+            f"{name} holds complex numbers (dtype {arr.dtype}). Expected real pixel values; "
+            f"take np.abs({name}) or {name}.real first."
+        )
+    return arr
 
 
 def check_images(x, name: str = "images", shape=None, value_range=None) -> np.ndarray:
@@ -66,14 +113,7 @@ def check_images(x, name: str = "images", shape=None, value_range=None) -> np.nd
     output range. Data outside that range is the most common learner mistake: the discriminator
     then tells real from fake by brightness alone.
     """
-    if isinstance(x, str | bytes) or x is None:
-        raise TypeError(f"{name} must be a numeric NumPy array, got {type(x).__name__}.")
-    arr = np.asarray(x)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(
-            f"{name} must hold numbers, got dtype {arr.dtype}. Convert it with "
-            "np.asarray(data, dtype='float32') after checking every entry is numeric."
-        )
+    arr = _as_numeric_array(x, name)
     if arr.ndim == 0 or arr.shape[0] == 0:
         raise ValueError(
             f"{name} is empty (shape {arr.shape}). Expected at least one sample; check the "
@@ -81,13 +121,18 @@ def check_images(x, name: str = "images", shape=None, value_range=None) -> np.nd
         )
     if shape is not None:
         expected = tuple(shape)
-        if tuple(arr.shape[1:]) != expected:
-            hint = ""
-            if int(np.prod(arr.shape[1:])) == int(np.prod(expected)):
-                hint = f" Reshape it: {name}.reshape(-1, {', '.join(map(str, expected))})."
+        got = tuple(arr.shape[1:])
+        if got != expected:
+            if int(np.prod(got)) == int(np.prod(expected)):
+                fix = f"Reshape it: {name}.reshape(-1, {', '.join(map(str, expected))})."
+            else:
+                fix = (
+                    f"Use data whose samples have shape {expected}, or build the discriminator "
+                    f"for your data with keras.Input(shape={got})."
+                )
             raise ValueError(
-                f"{name} has samples of shape {tuple(arr.shape[1:])}, but the discriminator "
-                f"expects {expected}.{hint}"
+                f"{name} has samples of shape {got} (array shape {arr.shape}), but the "
+                f"discriminator expects {expected}. {fix}"
             )
     arr = arr.astype(np.float32, copy=False)
     check_finite(name, arr)
@@ -96,6 +141,7 @@ def check_images(x, name: str = "images", shape=None, value_range=None) -> np.nd
         mn, mx = float(arr.min()), float(arr.max())
         tol = 1e-3 * (hi - lo)
         if mn < lo - tol or mx > hi + tol:
+            looks = " They look like raw 0..255 pixels." if mx > 2.0 and mn >= 0.0 else ""
             fix = (
                 "Scale 0..255 pixels with x / 127.5 - 1 (or cl.data.load_cats(value_range=(-1, 1)))."
                 if lo == -1.0
@@ -104,7 +150,7 @@ def check_images(x, name: str = "images", shape=None, value_range=None) -> np.nd
             raise ValueError(
                 f"{name} lie in [{mn:g}, {mx:g}], but the generator's output activation "
                 f"produces values in [{lo:g}, {hi:g}], so the discriminator could tell real from "
-                f"fake by their range alone. {fix}"
+                f"fake by their range alone.{looks} {fix}"
             )
     return arr
 
@@ -127,11 +173,23 @@ def check_models(generator, discriminator, latent_dim) -> None:
         if not isinstance(m, keras.Model):
             raise TypeError(
                 f"{nm} must be a keras.Model, got {type(m).__name__}. Build one with "
-                f"cl.models.mlp_{nm}() or keras.Sequential([...])."
+                f"cl.models.mlp_{nm}() or keras.Sequential([keras.Input(...), ...])."
             )
+    if generator is discriminator:
+        raise ValueError(
+            "generator and discriminator are the same model. Expected two networks that play "
+            "against each other; build one of each, e.g. cl.models.mlp_generator() and "
+            "cl.models.mlp_discriminator()."
+        )
     check_positive_int("latent_dim", latent_dim)
     g_in, g_out = _shape(generator, "input_shape"), _shape(generator, "output_shape")
     d_in, d_out = _shape(discriminator, "input_shape"), _shape(discriminator, "output_shape")
+    if g_in is not None and len(g_in) != 2:
+        raise ValueError(
+            f"The generator takes inputs of shape {g_in[1:]}, but noise is a batch of flat "
+            f"vectors (n, latent_dim). Start the generator with "
+            f"keras.Input(shape=({latent_dim},))."
+        )
     if g_in is not None and g_in[-1] is not None and g_in[-1] != latent_dim:
         raise ValueError(
             f"latent_dim={latent_dim} disagrees with the generator, whose input has "
@@ -139,12 +197,14 @@ def check_models(generator, discriminator, latent_dim) -> None:
             f"latent_dim={latent_dim}."
         )
     if g_out is not None and d_in is not None and tuple(g_out[1:]) != tuple(d_in[1:]):
-        hint = ""
         if int(np.prod([d for d in g_out[1:] if d])) == int(np.prod([d for d in d_in[1:] if d])):
-            hint = f" Add keras.layers.Reshape({tuple(d_in[1:])}) at the end of the generator."
+            fix = f"Add keras.layers.Reshape({tuple(d_in[1:])}) at the end of the generator."
+        else:
+            fix = ("Build both networks for the same sample shape (e.g. keras.Input(shape="
+                   f"{tuple(g_out[1:])}) for the discriminator).")
         raise ValueError(
             f"The generator emits samples of shape {tuple(g_out[1:])}, but the discriminator "
-            f"expects {tuple(d_in[1:])}.{hint}"
+            f"expects {tuple(d_in[1:])}. {fix}"
         )
     if d_out is not None and tuple(d_out[1:]) != (1,):
         raise ValueError(

@@ -152,4 +152,9 @@ def _short(a) -> str:
 
 
 # Chapter modules register their checks on import (inside this package only).
-from course_lib.checks import ch00  # noqa: E402,F401
+from course_lib.checks import ch00  # noqa: E402,F401,I001  (one line per chapter, appended)
+from course_lib.checks import ch01  # noqa: E402,F401
+from course_lib.checks import ch02  # noqa: E402,F401
+from course_lib.checks import ch06  # noqa: E402,F401
+from course_lib.checks import ch04  # noqa: E402,F401
+from course_lib.checks import ch03  # noqa: E402,F401
