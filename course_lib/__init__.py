@@ -8,11 +8,13 @@ no files. Start every notebook with::
 
 Public modules: ``data`` (Animal Shape cats), ``distributions`` (chapter 1), ``losses``
 (chapters 2-3), ``models`` (chapters 4-6), ``training`` (the ``GAN`` model and its callbacks),
+``evaluation`` (scores for generated cats), ``augment`` (DiffAugment),
 ``plotting``, ``checks`` (exercise feedback), ``runtime`` (seeds and threads).
 """
 
 from course_lib import (
     article,
+    augment,
     checkpoints,
     checks,
     cost,
@@ -25,6 +27,7 @@ from course_lib import (
     runtime,
     toy,
     training,
+    vae,
 )
 from course_lib.runtime import cap_threads, set_seed
 
@@ -32,6 +35,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "article",
+    "augment",
     "cap_threads",
     "checkpoints",
     "checks",
@@ -46,4 +50,5 @@ __all__ = [
     "set_seed",
     "toy",
     "training",
+    "vae",
 ]

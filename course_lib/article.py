@@ -26,6 +26,7 @@ import ast
 import builtins
 import contextlib
 import io
+import logging
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -273,15 +274,18 @@ def replay(sample: int, cat_batches=None, epochs: int = 1) -> list[Outcome]:
 
     Each version runs in a fresh namespace (no ``np`` unless the version imports it) and
     reports the first error it raises, the source line that raised it, and the warnings it
-    printed. ``cat_batches`` (default: 2 batches of 8 random images in [0, 1]) is what the
-    repaired versions use as ``train_data``; the article's 100 epochs are shortened to
-    ``epochs``. Only the article's own text and these repairs are executed (chapter 4).
+    printed. ``cat_batches`` (default: the first 16 real cats as 2 batches of 8, scaled to
+    [0, 1] for the article's sigmoid generator) is what the repaired versions use as
+    ``train_data``; the article's 100 epochs are shortened to ``epochs``. Only the article's
+    own text and these repairs are executed (chapter 4).
     """
     if sample not in SAMPLES:
         raise ValueError(f"sample must be 1 or 2 (the article has two code samples), got {sample!r}.")
     epochs = check_positive_int("epochs", epochs)
     if cat_batches is None:
-        cat_batches = np.random.default_rng(0).random((2, 8, 28, 28)).astype(np.float32)
+        from course_lib import data
+
+        cat_batches = data.load_cats(value_range=(0.0, 1.0))[:16, ..., 0].reshape(2, 8, 28, 28)
     source = SAMPLES[sample].replace("range(100)", f"range({epochs})")
     outcomes, applied = [], []
     for fix in (None, *FIXES[sample]):
@@ -297,6 +301,9 @@ def _run(source, sample, applied, cat_batches) -> Outcome:
     namespace = {"__name__": "__article__", "cat_batches": cat_batches}
     code = compile(source, filename, "exec")
     sink = io.StringIO()
+    tf_logger = logging.getLogger("tensorflow")  # silences "triggered tf.function retracing"
+    level = tf_logger.level
+    tf_logger.setLevel(logging.ERROR)
     with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(sink):
         warnings.simplefilter("always")
         try:
@@ -312,6 +319,8 @@ def _run(source, sample, applied, cat_batches) -> Outcome:
             error, message = type(exc).__name__, _headline(exc)
         else:
             error, message, line = None, "runs to the end", ""
+        finally:
+            tf_logger.setLevel(level)
     notes = []
     for w in caught:
         text = str(w.message).split("\n")[0]

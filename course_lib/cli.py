@@ -130,7 +130,8 @@ def make_strategy(name: str):
     """The ``tf.distribute`` strategy for ``--strategy`` (chapter 5, multi-GPU training).
 
     ``"mirrored"`` replicates the models on every GPU, or, without GPUs, on every logical CPU
-    device (tests configure two); ``"default"`` is the usual single-device strategy.
+    device (tests configure two); ``"default"`` is the usual single-device strategy. The same
+    devices always give the same strategy object.
     """
     import tensorflow as tf
 
@@ -139,8 +140,15 @@ def make_strategy(name: str):
     if name != "mirrored":
         raise ValueError(f"Unknown strategy {name!r}. Expected 'default' or 'mirrored'.")
     devices = [d.name for d in tf.config.list_logical_devices("GPU")]
-    devices = devices or [d.name for d in tf.config.list_logical_devices("CPU")]
-    return tf.distribute.MirroredStrategy(devices)
+    devices = tuple(devices or [d.name for d in tf.config.list_logical_devices("CPU")])
+    # One strategy per set of devices and process: two MirroredStrategy objects in one process
+    # can hand out clashing all-reduce keys.
+    if devices not in _STRATEGIES:
+        _STRATEGIES[devices] = tf.distribute.MirroredStrategy(list(devices))
+    return _STRATEGIES[devices]
+
+
+_STRATEGIES: dict = {}
 
 
 def train_cats(args) -> dict:

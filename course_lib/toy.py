@@ -226,6 +226,8 @@ def generator_gradient_norm(gan, n=512, seed=0) -> float:
     Uses the loss the GAN was compiled with (``"non_saturating"`` or ``"minimax"``). When the
     discriminator rejects the fakes confidently, the minimax loss gives almost no gradient.
     """
+    if not hasattr(gan, "generator_loss_name"):
+        raise ValueError("generator_gradient_norm needs a compiled GAN: call gan.compile(...) first.")
     z = tf.constant(_latent(n, gan.latent_dim, seed))
     loss_fn = _losses.GENERATOR_LOSSES[gan.generator_loss_name]
     weights = gan.generator.trainable_weights
@@ -253,7 +255,7 @@ class DensitySnapshots(keras.callbacks.Callback):
     ``snapshots`` is a list of dicts with keys ``epoch`` (0 = before training), ``samples``,
     ``p_g`` (a kernel density estimate on ``grid``), ``d`` (the trained D(x) = sigmoid(logit)),
     ``d_star`` (the optimal discriminator against this generator) and ``g_grad_norm``
-    (:func:`generator_gradient_norm`).
+    (:func:`generator_gradient_norm`). Calling ``fit`` again continues the epoch numbering.
     """
 
     def __init__(self, grid, p_data, every=1, num_samples=5000, seed=0):
@@ -266,6 +268,7 @@ class DensitySnapshots(keras.callbacks.Callback):
         self.num_samples = check_positive_int("num_samples", num_samples)
         self.seed = seed
         self.snapshots: list[dict] = []
+        self._offset = 0
 
     def record(self, epoch):
         gan = self.model
@@ -284,12 +287,16 @@ class DensitySnapshots(keras.callbacks.Callback):
         })
 
     def on_train_begin(self, logs=None):
-        if not self.snapshots:
+        if self.snapshots:
+            self._offset = self.snapshots[-1]["epoch"]
+        else:
             self.record(0)
+        self._seen = 0
 
     def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every == 0:
-            self.record(epoch + 1)
+        self._seen += 1
+        if self._seen % self.every == 0:
+            self.record(self._offset + self._seen)
 
     def at_epoch(self, epoch) -> dict:
         """The snapshot recorded at ``epoch`` (or the last one before it)."""
@@ -303,8 +310,9 @@ class DensitySnapshots(keras.callbacks.Callback):
 def plot_gan_1d(snapshot, grid, p_data, ax=None, show_d_star=True, legend=True, title=None):
     """Draw one 1-D GAN snapshot: p_data, the generated histogram, D(x) and D*(x) (chapter 3).
 
-    Densities use the left axis; D(x) and D*(x) (probabilities) the right one, with 0.5, the
-    equilibrium value, dashed. Returns the left axes.
+    ``snapshot`` is one entry of :attr:`DensitySnapshots.snapshots`. Densities use the left
+    axis; D(x) and D*(x) (probabilities) the right one, with 0.5, the equilibrium value,
+    dotted. D* is drawn only where p_data + p_g exceeds 1% of its peak. Returns the left axes.
     """
     import matplotlib.pyplot as plt
 
@@ -323,8 +331,11 @@ def plot_gan_1d(snapshot, grid, p_data, ax=None, show_d_star=True, legend=True, 
     ax2 = ax.twinx()
     ax2.plot(grid, snapshot["d"], color="black", lw=1.5, label="trained D(x)")
     if show_d_star:
-        ax2.plot(grid, snapshot["d_star"], color="tab:red", lw=1.2, ls="--",
-                 label="optimal D*(x)")
+        # D* is a ratio of two densities; where both are tiny it is a ratio of noise, and no
+        # sample ever lands there, so it is drawn only where p_data + p_g is not negligible.
+        mass = pd + np.asarray(snapshot["p_g"], dtype=np.float64)
+        d_star = np.where(mass > 0.01 * mass.max(), snapshot["d_star"], np.nan)
+        ax2.plot(grid, d_star, color="tab:red", lw=1.2, ls="--", label="optimal D*(x)")
     ax2.axhline(0.5, color="gray", lw=0.8, ls=":")
     ax2.set_ylim(-0.02, 1.02)
     ax2.set_ylabel("D(x)")
@@ -337,18 +348,25 @@ def plot_gan_1d(snapshot, grid, p_data, ax=None, show_d_star=True, legend=True, 
 
 
 def plot_modes_2d(samples, means, radius, ax=None, title=None):
-    """Scatter 2-D samples over the modes of a mixture, circles of ``radius`` drawn (chapter 3)."""
+    """Scatter 2-D samples over the modes of a mixture (chapter 3).
+
+    Each mode gets a circle of ``radius``: green if :func:`mode_coverage` counts it as covered,
+    red if not. The title is the coverage summary unless ``title`` is given. Returns ``ax``.
+    """
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Circle
 
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
     m = _means(means)
+    if m.shape[1] != 2:
+        raise ValueError(f"plot_modes_2d draws 2-D mixtures; the means have dimension {m.shape[1]}.")
     s = np.asarray(samples, dtype=np.float64)
     cov = mode_coverage(s, m, radius)
     ax.scatter(s[:, 0], s[:, 1], s=3, alpha=0.3, color="tab:orange", label="generated")
     for (cx, cy), ok in zip(m, cov.covered, strict=True):
-        ax.add_patch(plt.Circle((cx, cy), radius, fill=False, lw=1.5,
-                                color="tab:green" if ok else "tab:red"))
+        ax.add_patch(Circle((cx, cy), radius, fill=False, lw=1.5,
+                            color="tab:green" if ok else "tab:red"))
     ax.scatter(m[:, 0], m[:, 1], marker="x", color="black", label="mode centres")
     span = float(np.abs(m).max()) + 4 * radius
     ax.set_xlim(-span, span)

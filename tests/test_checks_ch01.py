@@ -1,11 +1,14 @@
 """The chapter 1 checks accept the reference answers and name each typical mistake."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import course_lib as cl
+
+SOLUTIONS, CHAPTER = "01_normal_distribution_exercises.ipynb", "ch01."
 
 
 def _check(exercise_id, fn):
@@ -193,3 +196,29 @@ def test_checks_are_deterministic():
     a = _check("ch01.fit_then_sample", lambda d, n, s: np.random.default_rng(s).choice(d, size=n))
     b = _check("ch01.fit_then_sample", lambda d, n, s: np.random.default_rng(s).choice(d, size=n))
     assert a.text() == b.text()
+
+
+# ------------------------------------------------------------- the solution notebook passes
+def _solution_results(name):
+    import json
+
+    root = Path(__file__).resolve().parents[1]
+    nb = json.loads((root / "solutions" / name).read_text(encoding="utf-8"))
+    namespace, results = {}, {}
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        src = "".join(cell["source"]).strip()
+        if src.startswith("cl.checks.check("):
+            result = eval(src, namespace)  # noqa: S307 - our own notebook
+            results[result.exercise] = result
+        else:
+            exec(src, namespace)  # noqa: S102 - our own notebook
+    return results
+
+
+def test_the_solution_notebook_passes_every_check():
+    results = _solution_results(SOLUTIONS)
+    assert sorted(results) == sorted(k for k in cl.checks.CHECKS if k.startswith(CHAPTER))
+    for result in results.values():
+        assert result.passed is True, result.text()

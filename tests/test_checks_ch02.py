@@ -1,11 +1,15 @@
 """The chapter 2 checks accept the reference answers and name each typical mistake."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import course_lib as cl
 from course_lib.checks import ch02
+
+SOLUTIONS, CHAPTER = "02_cross_entropy_exercises.ipynb", "ch02."
 
 
 def _check(exercise_id, fn):
@@ -170,3 +174,29 @@ def test_model_kinds_accepts_the_answer_and_explains_the_articles_error():
 ])
 def test_model_kinds_rejects_malformed_answers(answer, phrases):
     _fails_with("ch02.model_kinds", lambda: answer, *phrases)
+
+
+# ------------------------------------------------------------- the solution notebook passes
+def _solution_results(name):
+    import json
+
+    root = Path(__file__).resolve().parents[1]
+    nb = json.loads((root / "solutions" / name).read_text(encoding="utf-8"))
+    namespace, results = {}, {}
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        src = "".join(cell["source"]).strip()
+        if src.startswith("cl.checks.check("):
+            result = eval(src, namespace)  # noqa: S307 - our own notebook
+            results[result.exercise] = result
+        else:
+            exec(src, namespace)  # noqa: S102 - our own notebook
+    return results
+
+
+def test_the_solution_notebook_passes_every_check():
+    results = _solution_results(SOLUTIONS)
+    assert sorted(results) == sorted(k for k in cl.checks.CHECKS if k.startswith(CHAPTER))
+    for result in results.values():
+        assert result.passed is True, result.text()

@@ -115,7 +115,7 @@ def test_noise_scores_far_from_the_floor():
 def test_copies_and_mode_collapse_are_caught(cat_split):
     cats_train, _ = cat_split
     copies = E.score(cats_train[:300])  # training cats themselves: pure memorisation
-    assert copies["memorised_fraction"] == 1.0 and copies["nn_ratio"] == 0.0
+    assert copies["memorised_fraction"] == 1.0 and copies["nn_ratio"] < 1e-6
     assert copies["fd"] < 1.5 * copies["fd_floor"], "copies look perfect to FD alone"
     one = E.score(np.repeat(cats_train[:1], 100, axis=0))
     assert one["diversity"] < 0.01 and one["fd"] > 20 * one["fd_floor"]
@@ -196,11 +196,11 @@ def test_translation_shifts_and_cutout_blanks_a_square():
     import tensorflow as tf
 
     img = np.full((1, 28, 28, 1), -1.0, np.float32)
-    img[0, 12:16, 12:16] = 1.0  # a 4x4 square in the middle, far from the border
+    img[0, 12:16, 12:16] = 1.0  # a 4x4 square in the middle; shifts are at most 4 pixels
     shifted = cl.augment.translation(tf.constant(np.repeat(img, 50, 0)), seed=0).numpy()
     assert np.all((shifted == 1.0).sum(axis=(1, 2, 3)) == 16), "shapes are moved, not cut"
     moves = {tuple(np.argwhere(s[..., 0] == 1.0)[0]) for s in shifted}
-    assert len(moves) > 10 and all(9 <= r <= 19 and 9 <= c <= 19 for r, c in moves)
+    assert len(moves) > 10 and all(8 <= r <= 16 and 8 <= c <= 16 for r, c in moves)
     ones = tf.ones((20, 28, 28, 1))
     cut = cl.augment.cutout(ones, seed=0).numpy()
     blank = (cut == -1.0).sum(axis=(1, 2, 3))

@@ -102,8 +102,15 @@ def _half_steps(gan, steps=3):
     return moved
 
 
-def test_toggle_recipe_trains_d_in_its_half_step_and_g_in_the_other():
-    moved = _half_steps(_article("toggle"))
+@pytest.fixture(scope="module")
+def toggle_gan():
+    """One repaired article GAN shared by the tests below (tracing its train functions is the
+    slow part); each test's assertions hold whatever the others did to it before."""
+    return _article("toggle")
+
+
+def test_toggle_recipe_trains_d_in_its_half_step_and_g_in_the_other(toggle_gan):
+    moved = _half_steps(toggle_gan, steps=2)
     assert moved["D in D-step"] > 1e-4 and moved["G in G-step"] > 1e-4
     assert moved["G in D-step"] == 0.0 and moved["D in G-step"] == 0.0
 
@@ -112,21 +119,20 @@ def test_classic_tf_keras2_recipe_never_trains_d_under_keras3():
     gan = _article("classic")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        moved = _half_steps(gan)
+        moved = _half_steps(gan, steps=2)
     assert moved["D in D-step"] == 0.0 and moved["D in G-step"] == 0.0  # exactly frozen
     assert moved["G in G-step"] > 1e-4  # ... while G trains against a D that never learns
     assert any("does not have any trainable weights" in str(w.message) for w in caught)
 
 
 def test_article_never_freezes_d_so_the_generator_step_trains_it():
-    moved = _half_steps(_article("never"))
+    moved = _half_steps(_article("never"), steps=1)
     assert moved["D in G-step"] > 1e-4
 
 
-def test_toggle_recipe_survives_a_retrace():
+def test_toggle_recipe_survives_a_retrace(toggle_gan):
     """A new batch size retraces the train functions; the toggled flag is right every time."""
-    gan = _article("toggle")
-    _half_steps(gan, steps=1)
+    gan = toggle_gan
     real, noise = _real(5), np.zeros((5, LATENT), np.float32)
     d0 = cl.article.snapshot(gan.discriminator)
     cl.article.d_half_step(gan, real, np.asarray(gan.generator(noise)))
@@ -136,8 +142,8 @@ def test_toggle_recipe_survives_a_retrace():
     assert _changed(d0, gan.discriminator) == 0.0
 
 
-def test_train_on_batch_epoch_uses_batches_and_returns_means():
-    gan = _article("toggle")
+def test_train_on_batch_epoch_uses_batches_and_returns_means(toggle_gan):
+    gan = toggle_gan
     logs = cl.article.train_on_batch_epoch(gan, _real(50), batch_size=16, sample_with="call")
     assert set(logs) == {"d_loss_real", "d_loss_fake", "d_loss", "g_loss", "d_acc_real",
                          "d_acc_fake"}
@@ -145,8 +151,8 @@ def test_train_on_batch_epoch_uses_batches_and_returns_means():
     assert logs["d_loss"] == pytest.approx(logs["d_loss_real"] + logs["d_loss_fake"])
 
 
-def test_train_on_batch_epoch_rejects_data_that_does_not_fit():
-    gan = _article("toggle")
+def test_train_on_batch_epoch_rejects_data_that_does_not_fit(toggle_gan):
+    gan = toggle_gan
     with pytest.raises(ValueError, match="discriminator expects"):
         cl.article.train_on_batch_epoch(gan, np.zeros((32, FEATURES + 1), np.float32), 16)
     with pytest.raises(ValueError, match="larger than the 8"):

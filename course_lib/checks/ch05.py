@@ -1,0 +1,180 @@
+"""Checks for the chapter 5 exercises (the cat case study)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_lib.checks import Failure, close, register
+
+
+# ------------------------------------------------------------------------ Fréchet distance
+def _fd(x, y, *, ddof=1, rowvar=False, factor=2.0, sqrt="matrix", squared=True):
+    """Reference FD and its typical wrong variants (for diagnosis)."""
+    mx, my = x.mean(axis=0), y.mean(axis=0)
+    cx, cy = np.cov(x, rowvar=rowvar, ddof=ddof), np.cov(y, rowvar=rowvar, ddof=ddof)
+    d = mx - my
+    mean_term = float(d @ d) if squared else float(np.sqrt(d @ d))
+    if sqrt == "matrix":
+        w, v = np.linalg.eigh(cx)
+        s = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+        tr = float(np.sum(np.sqrt(np.clip(np.linalg.eigvalsh(s @ cy @ s), 0, None))))
+    elif sqrt == "elementwise":
+        tr = float(np.trace(np.sqrt(np.abs(cx @ cy))))
+    else:  # "separate": tr(sqrt(C1)) * tr(sqrt(C2))-style confusion: sqrt of each, then product
+        def msqrt(c):
+            w, v = np.linalg.eigh(c)
+            return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+
+        tr = float(np.trace(msqrt(cx) @ msqrt(cy)))
+    return mean_term + float(np.trace(cx) + np.trace(cy)) - factor * tr
+
+
+def _fd_data():
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=(4, 4))
+    b = rng.normal(size=(4, 4))
+    x = rng.normal(size=(300, 4)) @ a + np.array([1.0, -0.5, 0.0, 2.0])
+    y = rng.normal(size=(240, 4)) @ b + np.array([0.5, 0.5, -1.0, 1.5])
+    return x, y
+
+
+def _as_float(value, what):
+    arr = np.asarray(value)
+    if arr.size != 1 or not (np.issubdtype(arr.dtype, np.number)):
+        raise Failure(f"{what} must be one number.", expected="a float",
+                      found=f"{type(value).__name__} of shape {arr.shape}")
+    return float(arr.reshape(()))
+
+
+@register("ch05.frechet_distance", "The Fréchet distance between two sets of features")
+def _frechet_distance(answer):
+    x, y = _fd_data()
+    # same sample sizes first: the wrong covariance axis then still runs, and can be named
+    xs, ys = x[:40], y[:40]
+    small = _as_float(answer(xs.copy(), ys.copy()), "frechet_distance(x, y)")
+    if not np.isfinite(small):
+        raise Failure(
+            "Your distance is NaN or infinite.", found=str(small),
+            hint="np.sqrt of a matrix takes the square root of each entry, and entries of "
+            "C1 @ C2 can be negative. You need a *matrix* square root: with the symmetric "
+            "eigendecomposition C = V diag(w) V^T, sqrt(C) = V diag(sqrt(w)) V^T.",
+        )
+    wrong_axis = [_fd(xs, ys, rowvar=True), _fd(xs, ys, rowvar=True, ddof=0)]
+    if any(np.isclose(small, w, rtol=1e-6) for w in wrong_axis):
+        raise Failure(
+            "Your covariance is over the wrong axis: it compares samples, not features.",
+            expected=f"covariances of shape ({x.shape[1]}, {x.shape[1]})",
+            found=f"covariances of shape ({len(xs)}, {len(xs)})",
+            hint="Rows are samples, columns are features: np.cov(x, rowvar=False).",
+        )
+    try:
+        found = _as_float(answer(x.copy(), y.copy()), "frechet_distance(x, y)")
+    except ValueError as exc:
+        raise Failure(
+            f"Your function failed on sets of different sizes (300 and 240 samples): {exc}",
+            hint="Rows are samples and may differ in number; covariances are over features: "
+            "np.cov(x, rowvar=False) has shape (d, d) whatever the number of samples.",
+        ) from None
+    right = [_fd(x, y), _fd(x, y, ddof=0)]
+    if any(np.isclose(found, r, rtol=1e-5) for r in right):
+        itself = _as_float(answer(x.copy(), x.copy()), "frechet_distance(x, x)")
+        if not np.isclose(itself, 0.0, atol=1e-6):
+            raise Failure("The distance of a set to itself must be 0.", expected="0",
+                          found=f"{itself:.3g}",
+                          hint="Clip tiny negative eigenvalues (rounding) to 0 before sqrt.")
+        return (f"FD = {found:.4f}: squared mean difference plus the covariance term, with a "
+                "true matrix square root.")
+    diagnoses = [
+        (dict(factor=1.0), "You forgot the factor 2 in front of the trace of the square root.",
+         "FD = |mu1 - mu2|^2 + tr(C1) + tr(C2) - 2 tr((C1 C2)^(1/2))."),
+        (dict(factor=-2.0), "The square-root term must be subtracted, not added.",
+         "FD = |mu1 - mu2|^2 + tr(C1) + tr(C2) - 2 tr((C1 C2)^(1/2))."),
+        (dict(sqrt="elementwise"), "You took the square root of each entry of C1 C2.",
+         "np.sqrt works entry by entry. Use a matrix square root, e.g. via "
+         "np.linalg.eigh: sqrt(C) = V diag(sqrt(w)) V^T, and tr((C1 C2)^(1/2)) = "
+         "tr((S C2 S)^(1/2)) with S = sqrt(C1)."),
+        (dict(sqrt="separate"), "You used tr(sqrt(C1) sqrt(C2)), not tr(sqrt(C1 C2)).",
+         "The square roots do not split over the product unless C1 and C2 commute. Take "
+         "the square root of S C2 S, with S = sqrt(C1)."),
+        (dict(squared=False), "The mean term must be the *squared* distance |mu1 - mu2|^2.",
+         "Use d @ d (or np.sum(d**2)), not np.linalg.norm(d)."),
+    ]
+    for kwargs, message, hint in diagnoses:
+        if any(np.isclose(found, _fd(x, y, ddof=dd, **kwargs), rtol=1e-5) for dd in (0, 1)):
+            raise Failure(message, expected=f"{right[0]:.4f}", found=f"{found:.4f}", hint=hint)
+    close(found, right[0], "The Fréchet distance", rtol=1e-5,
+          hint="Means over axis 0, np.cov(x, rowvar=False), squared mean difference, and "
+          "tr(C1) + tr(C2) - 2 tr((C1 C2)^(1/2)) with a matrix square root.")
+    return "Correct."
+
+
+# ---------------------------------------------------------------- class-conditional inputs
+def _np(x):
+    return np.asarray(x.numpy() if hasattr(x, "numpy") else x)
+
+
+@register("ch05.condition", "Condition a generator: noise and a one-hot label, side by side")
+def _condition(answer):
+    z = np.arange(10, dtype=np.float32).reshape(5, 2) / 10.0
+    labels = np.array([2, 0, 9, 2, 4])
+    out = _np(answer(z, labels, 10))
+    want = np.concatenate([z, np.eye(10, dtype=np.float32)[labels]], axis=1)
+    if out.shape == (5, 3):
+        raise Failure("You appended the label as one number, not as a one-hot vector.",
+                      expected=str(want.shape), found=str(out.shape),
+                      hint="A label k becomes a vector of num_classes zeros with a 1 at "
+                      "position k (np.eye(num_classes)[labels] or keras.ops.one_hot). As a "
+                      "single number, 'cat' (2) would sit between 'bird' (1) and 'cow' (3).")
+    if out.shape == (10, 10) or out.shape[0] != 5:
+        raise Failure("Concatenate along the feature axis (axis=1), not the sample axis.",
+                      expected=str(want.shape), found=str(out.shape))
+    if out.shape != want.shape:
+        raise Failure("The output has the wrong width.", expected=str(want.shape),
+                      found=str(out.shape),
+                      hint="latent_dim + num_classes columns: use the num_classes argument, "
+                      "not labels.max() + 1.")
+    if np.allclose(out, np.concatenate([want[:, 2:], z], axis=1)):
+        raise Failure("The one-hot label comes first; put the noise first.",
+                      hint="np.concatenate([z, one_hot], axis=1): the generator's first "
+                      "latent_dim inputs are the noise.")
+    if np.allclose(out[:, :2], z) and np.allclose(out[:, 2:], np.eye(10)[labels - 1]):
+        raise Failure("The one-hot vectors are shifted by one position.",
+                      hint="Labels count from 0: 'bear' is 0 and 'cat' is 2.")
+    close(out, want, "condition(z, labels, 10)",
+          hint="np.concatenate([z, np.eye(num_classes)[labels]], axis=1).")
+    few = _np(answer(z[:3], np.array([0, 1, 1]), 10))
+    if few.shape != (3, 12):
+        raise Failure("With labels [0, 1, 1] and num_classes=10 the width must still be 12.",
+                      expected="(3, 12)", found=str(few.shape),
+                      hint="Use num_classes, not the largest label in this batch.")
+    if _np(answer(z, labels, 10)).dtype != np.float32:
+        raise Failure("Return float32, the dtype the networks use.", expected="float32",
+                      found=str(out.dtype), hint="np.eye(num_classes, dtype='float32').")
+    return "Noise first, then a one-hot label: the generator can be told which animal to draw."
+
+
+@register("ch05.label_maps", "Condition a discriminator: one-hot label planes beside the image")
+def _label_maps(answer):
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, (4, 28, 28, 1)).astype(np.float32)
+    labels = np.array([2, 7, 0, 2])
+    out = _np(answer(images, labels, 10))
+    want = np.concatenate(
+        [images, np.broadcast_to(np.eye(10, dtype=np.float32)[labels][:, None, None, :],
+                                 (4, 28, 28, 10))], axis=-1)
+    if out.shape == (4, 28, 28, 2):
+        raise Failure("You added the label as one plane holding the number k.",
+                      expected=str(want.shape), found=str(out.shape),
+                      hint="One plane per class: all ones in plane k, zeros elsewhere.")
+    if out.shape != want.shape:
+        raise Failure("The output has the wrong shape.", expected=str(want.shape),
+                      found=str(out.shape),
+                      hint="Broadcast the one-hot (n, 10) to (n, 28, 28, 10) and concatenate "
+                      "it after the image channel (axis=-1).")
+    image_last = np.allclose(out[..., -1], images[..., 0])
+    if image_last and not np.allclose(out[..., 0], images[..., 0]):
+        raise Failure("The image must be channel 0, then the label planes.",
+                      hint="np.concatenate([images, planes], axis=-1).")
+    close(out, want, "label_maps(images, labels, 10)",
+          hint="Every pixel of image i carries the same one-hot vector of labels[i].")
+    return "Image first, then ten constant planes: the discriminator sees what it should judge."

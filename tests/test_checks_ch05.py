@@ -1,0 +1,145 @@
+"""Chapter 5 checks accept the reference solutions and explain plausible mistakes."""
+
+import numpy as np
+import pytest
+
+import course_lib as cl
+
+
+def run(exercise_id, answer):
+    return cl.checks.check(exercise_id, answer)
+
+
+# ------------------------------------------------------------------------ frechet_distance
+def _msqrt(c):
+    w, v = np.linalg.eigh(c)
+    return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+
+
+def make_fd(ddof=1, factor=2.0, sqrt="matrix", squared=True, rowvar=False, sign=-1.0):
+    def frechet_distance(x, y):
+        m1, m2 = x.mean(axis=0), y.mean(axis=0)
+        c1, c2 = np.cov(x, rowvar=rowvar, ddof=ddof), np.cov(y, rowvar=rowvar, ddof=ddof)
+        d = m1 - m2
+        mean_term = d @ d if squared else np.linalg.norm(d)
+        if sqrt == "matrix":
+            s = _msqrt(c1)
+            tr = np.sum(np.sqrt(np.clip(np.linalg.eigvalsh(s @ c2 @ s), 0, None)))
+        elif sqrt == "elementwise":
+            tr = np.trace(np.sqrt(c1 @ c2))
+        else:
+            tr = np.trace(_msqrt(c1) @ _msqrt(c2))
+        return float(mean_term + np.trace(c1) + np.trace(c2) + sign * factor * tr)
+
+    return frechet_distance
+
+
+def test_fd_reference_and_the_n_convention_pass():
+    assert run("ch05.frechet_distance", make_fd()).passed is True
+    assert run("ch05.frechet_distance", make_fd(ddof=0)).passed is True
+
+
+def test_fd_reference_via_eigenvalues_of_the_product_passes():
+    def frechet_distance(x, y):
+        c1, c2 = np.cov(x, rowvar=False), np.cov(y, rowvar=False)
+        d = x.mean(0) - y.mean(0)
+        return d @ d + np.trace(c1 + c2) - 2 * np.sum(np.sqrt(np.linalg.eigvals(c1 @ c2).real))
+
+    assert run("ch05.frechet_distance", frechet_distance).passed is True
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"factor": 1.0}, "factor 2"),
+    ({"sign": 1.0}, "subtracted"),
+    ({"sqrt": "separate"}, "tr(sqrt(C1) sqrt(C2))"),
+    ({"squared": False}, "squared"),
+    ({"rowvar": True}, "wrong axis"),
+])
+def test_fd_typical_mistakes_are_named(kwargs, message):
+    result = run("ch05.frechet_distance", make_fd(**kwargs))
+    assert result.passed is False
+    assert message in result.message, result.text()
+
+
+def test_fd_elementwise_sqrt_is_named():
+    with np.errstate(invalid="ignore"):
+        result = run("ch05.frechet_distance", make_fd(sqrt="elementwise"))
+    assert result.passed is False
+    assert "each entry" in result.message or "NaN" in result.message, result.text()
+    assert "matrix square root" in result.hint
+
+
+def test_fd_not_attempted_and_wrong_type():
+    def todo(x, y):
+        raise NotImplementedError()
+
+    assert run("ch05.frechet_distance", todo).passed is None
+    result = run("ch05.frechet_distance", lambda x, y: np.zeros(3))
+    assert result.passed is False and "one number" in result.message
+
+
+# ------------------------------------------------------------------------------ condition
+def condition(z, labels, num_classes):
+    return np.concatenate([np.asarray(z, np.float32),
+                           np.eye(num_classes, dtype=np.float32)[labels]], axis=1)
+
+
+def test_condition_reference_and_a_keras_ops_version_pass():
+    import keras
+
+    assert run("ch05.condition", condition).passed is True
+
+    def with_ops(z, labels, num_classes):
+        return keras.ops.concatenate(
+            [keras.ops.cast(z, "float32"), keras.ops.one_hot(labels, num_classes)], axis=1)
+
+    assert run("ch05.condition", with_ops).passed is True
+
+
+@pytest.mark.parametrize(("answer", "message"), [
+    (lambda z, y, k: np.concatenate([z, y[:, None].astype(np.float32)], axis=1), "one number"),
+    (lambda z, y, k: np.concatenate([np.eye(k, dtype=np.float32)[y], z], axis=1),
+     "comes first"),
+    (lambda z, y, k: np.concatenate([z, np.eye(k, dtype=np.float32)[y - 1]], axis=1),
+     "shifted by one"),
+    (lambda z, y, k: np.concatenate([z, np.eye(y.max() + 1, dtype=np.float32)[y]], axis=1),
+     "width"),
+    (lambda z, y, k: np.concatenate([z, np.eye(k)[y]], axis=1), "float32"),
+    (lambda z, y, k: np.concatenate([z, 2 * np.eye(k, dtype=np.float32)[y] - 1], axis=1),
+     "wrong values"),
+])
+def test_condition_mistakes_are_named(answer, message):
+    result = run("ch05.condition", answer)
+    assert result.passed is False
+    assert message in result.message, result.text()
+
+
+# ----------------------------------------------------------------------------- label_maps
+def label_maps(images, labels, num_classes):
+    onehot = np.eye(num_classes, dtype=np.float32)[labels]
+    planes = np.broadcast_to(onehot[:, None, None, :], (*images.shape[:3], num_classes))
+    return np.concatenate([images, planes], axis=-1)
+
+
+def test_label_maps_reference_passes():
+    assert run("ch05.label_maps", label_maps).passed is True
+
+
+@pytest.mark.parametrize(("answer", "message"), [
+    (lambda x, y, k: np.concatenate([x, np.broadcast_to(
+        y[:, None, None, None].astype(np.float32), x.shape)], axis=-1), "one plane"),
+    (lambda x, y, k: np.concatenate([label_maps(x, y, k)[..., 1:], x], axis=-1), "channel 0"),
+    (lambda x, y, k: label_maps(x, y, k)[..., :5], "wrong shape"),
+    (lambda x, y, k: label_maps(x, (y + 1) % k, k), "wrong values"),
+])
+def test_label_maps_mistakes_are_named(answer, message):
+    result = run("ch05.label_maps", answer)
+    assert result.passed is False
+    assert message in result.message, result.text()
+
+
+def test_label_maps_not_attempted():
+    def todo(images, labels, num_classes):
+        raise NotImplementedError()
+
+    assert run("ch05.label_maps", todo).passed is None
