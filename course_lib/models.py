@@ -66,7 +66,7 @@ def mlp_discriminator(hidden_units: int = 128) -> keras.Model:
     )
 
 
-def dcgan_generator(latent_dim: int = 100, width: int = 64) -> keras.Model:
+def dcgan_generator(latent_dim: int = 100, width: int = 32) -> keras.Model:
     """A small DCGAN generator (Radford et al., 2015) for 28x28 images (chapter 5).
 
     Dense -> 7x7x(2w) -> transposed convolutions to 14x14xw and 28x28x1, batch norm and ReLU
@@ -90,7 +90,7 @@ def dcgan_generator(latent_dim: int = 100, width: int = 64) -> keras.Model:
     )
 
 
-def dcgan_discriminator(width: int = 64, dropout: float = 0.3) -> keras.Model:
+def dcgan_discriminator(width: int = 32, dropout: float = 0.3) -> keras.Model:
     """A small DCGAN discriminator: strided convolutions, LeakyReLU, a logit (chapter 5)."""
     _positive_int("width", width)
     if not 0.0 <= dropout < 1.0:

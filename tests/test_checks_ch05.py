@@ -114,32 +114,33 @@ def test_condition_mistakes_are_named(answer, message):
     assert message in result.message, result.text()
 
 
-# ----------------------------------------------------------------------------- label_maps
-def label_maps(images, labels, num_classes):
-    onehot = np.eye(num_classes, dtype=np.float32)[labels]
-    planes = np.broadcast_to(onehot[:, None, None, :], (*images.shape[:3], num_classes))
-    return np.concatenate([images, planes], axis=-1)
+# ----------------------------------------------------------------------------- interpolate
+def interpolate(z0, z1, num):
+    t = np.linspace(0.0, 1.0, num)[:, None]
+    return (1 - t) * z0 + t * z1
 
 
-def test_label_maps_reference_passes():
-    assert run("ch05.label_maps", label_maps).passed is True
+def test_interpolate_reference_passes():
+    assert run("ch05.interpolate", interpolate).passed is True
 
 
 @pytest.mark.parametrize(("answer", "message"), [
-    (lambda x, y, k: np.concatenate([x, np.broadcast_to(
-        y[:, None, None, None].astype(np.float32), x.shape)], axis=-1), "one plane"),
-    (lambda x, y, k: np.concatenate([label_maps(x, y, k)[..., 1:], x], axis=-1), "channel 0"),
-    (lambda x, y, k: label_maps(x, y, k)[..., :5], "wrong shape"),
-    (lambda x, y, k: label_maps(x, (y + 1) % k, k), "wrong values"),
+    (lambda a, b, n: interpolate(a, b, n).T, "transposed"),
+    (lambda a, b, n: interpolate(b, a, n), "backwards"),
+    (lambda a, b, n: np.stack([(1 - t) * a + t * b for t in np.arange(n) / n]), "short of z1"),
+    (lambda a, b, n: np.stack([a + t * b for t in np.linspace(0, 1, n)]), "start exactly"),
+    (lambda a, b, n: interpolate(a, b, n)[:-1], "wrong shape"),
+    (lambda a, b, n: np.stack([(1 - t) * a + t * b for t in np.linspace(0, 1, n) ** 2]),
+     "wrong values"),
 ])
-def test_label_maps_mistakes_are_named(answer, message):
-    result = run("ch05.label_maps", answer)
+def test_interpolate_mistakes_are_named(answer, message):
+    result = run("ch05.interpolate", answer)
     assert result.passed is False
     assert message in result.message, result.text()
 
 
-def test_label_maps_not_attempted():
-    def todo(images, labels, num_classes):
+def test_interpolate_not_attempted():
+    def todo(z0, z1, num):
         raise NotImplementedError()
 
-    assert run("ch05.label_maps", todo).passed is None
+    assert run("ch05.interpolate", todo).passed is None

@@ -179,3 +179,22 @@ def test_default_article_gan_is_the_repaired_mlp():
     assert cl.validation.output_range(gan.generator) == (-1.0, 1.0)
     combined_ids = {id(w) for w in gan.combined.weights}
     assert {id(w) for w in gan.generator.weights + gan.discriminator.weights} == combined_ids
+
+
+def test_setting_the_flag_only_once_breaks_at_the_first_retrace():
+    """'Trace D while trainable, then freeze for good' works until a new batch size retraces D's
+    train function: the retrace sees trainable=False and D stops learning on those batches."""
+    gan = _article("never")  # no automatic toggling: we set the flag by hand
+    d = gan.discriminator
+    d.trainable = True
+    d.train_on_batch(_real(), np.ones((BATCH, 1)))
+    d.trainable = False
+    gan.combined.train_on_batch(np.zeros((BATCH, LATENT), np.float32), np.ones((BATCH, 1)))
+    d0 = cl.article.snapshot(d)
+    d.train_on_batch(_real(), np.ones((BATCH, 1)))  # the function traced while trainable
+    assert _changed(d0, d) > 1e-4
+    d0 = cl.article.snapshot(d)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        d.train_on_batch(_real(5), np.ones((5, 1)))  # new batch size: retraced, flag False
+    assert _changed(d0, d) == 0.0

@@ -113,7 +113,7 @@ def _np(x):
     return np.asarray(x.numpy() if hasattr(x, "numpy") else x)
 
 
-@register("ch05.condition", "Condition a generator: noise and a one-hot label, side by side")
+@register("ch05.condition", "Condition a network: a one-hot label beside its input")
 def _condition(answer):
     z = np.arange(10, dtype=np.float32).reshape(5, 2) / 10.0
     labels = np.array([2, 0, 9, 2, 4])
@@ -153,28 +153,36 @@ def _condition(answer):
     return "Noise first, then a one-hot label: the generator can be told which animal to draw."
 
 
-@register("ch05.label_maps", "Condition a discriminator: one-hot label planes beside the image")
-def _label_maps(answer):
-    rng = np.random.default_rng(0)
-    images = rng.uniform(-1, 1, (4, 28, 28, 1)).astype(np.float32)
-    labels = np.array([2, 7, 0, 2])
-    out = _np(answer(images, labels, 10))
-    want = np.concatenate(
-        [images, np.broadcast_to(np.eye(10, dtype=np.float32)[labels][:, None, None, :],
-                                 (4, 28, 28, 10))], axis=-1)
-    if out.shape == (4, 28, 28, 2):
-        raise Failure("You added the label as one plane holding the number k.",
-                      expected=str(want.shape), found=str(out.shape),
-                      hint="One plane per class: all ones in plane k, zeros elsewhere.")
+@register("ch05.interpolate", "A straight line through the latent space")
+def _interpolate(answer):
+    z0 = np.array([1.0, -2.0, 0.5], dtype=np.float32)
+    z1 = np.array([-1.0, 2.0, 4.5], dtype=np.float32)
+    out = _np(answer(z0.copy(), z1.copy(), 5))
+    t = np.linspace(0.0, 1.0, 5)[:, None]
+    want = (1 - t) * z0 + t * z1
+    if out.shape == (3, 5):
+        raise Failure("One row per step, please: the output is transposed.",
+                      expected="(5, 3)", found=str(out.shape),
+                      hint="np.stack([...], axis=0), or (1 - t) * z0 + t * z1 with t of shape "
+                      "(num, 1).")
     if out.shape != want.shape:
         raise Failure("The output has the wrong shape.", expected=str(want.shape),
-                      found=str(out.shape),
-                      hint="Broadcast the one-hot (n, 10) to (n, 28, 28, 10) and concatenate "
-                      "it after the image channel (axis=-1).")
-    image_last = np.allclose(out[..., -1], images[..., 0])
-    if image_last and not np.allclose(out[..., 0], images[..., 0]):
-        raise Failure("The image must be channel 0, then the label planes.",
-                      hint="np.concatenate([images, planes], axis=-1).")
-    close(out, want, "label_maps(images, labels, 10)",
-          hint="Every pixel of image i carries the same one-hot vector of labels[i].")
-    return "Image first, then ten constant planes: the discriminator sees what it should judge."
+                      found=str(out.shape), hint="num rows, each a latent vector.")
+    if np.allclose(out, want[::-1]):
+        raise Failure("The path runs backwards: it must start at z0 and end at z1.",
+                      hint="At t = 0 the vector is z0; at t = 1 it is z1.")
+    t_open = np.arange(5)[:, None] / 5
+    if np.allclose(out, (1 - t_open) * z0 + t_open * z1):
+        raise Failure("The path stops one step short of z1.",
+                      expected=f"last row {want[-1]}", found=f"last row {out[-1]}",
+                      hint="np.linspace(0, 1, num) includes both ends; arange(num) / num "
+                      "does not.")
+    if not np.allclose(out[0], z0) or not np.allclose(out[-1], z1):
+        raise Failure("The path must start exactly at z0 and end exactly at z1.",
+                      expected=f"first {z0}, last {z1}", found=f"first {out[0]}, last {out[-1]}",
+                      hint="t runs from 0 to 1: (1 - t) * z0 + t * z1.")
+    close(out, want, "interpolate(z0, z1, 5)",
+          hint="Equal steps: t = np.linspace(0, 1, num), then (1 - t) * z0 + t * z1.")
+    two = _np(answer(z0, z1, 2))
+    close(two, np.stack([z0, z1]), "interpolate(z0, z1, 2)", hint="Just the two ends.")
+    return "A straight line from z0 to z1 in equal steps, both ends included."
