@@ -51,6 +51,7 @@ __all__ = [
     "classify",
     "features",
     "format_score",
+    "format_table",
     "frechet_distance",
     "frechet_distance_from_stats",
     "heldout_set",
@@ -416,6 +417,29 @@ def format_score(s: dict) -> str:
         f"nearest-cat ratio  {s['nn_ratio']:8.2f}   (new real cats: about 1; copies: 0)",
         f"memorised          {s['memorised_fraction']:8.1%}   (new real cats: about 5%)",
     ])
+
+
+_TABLE_ROWS = (
+    ("Fréchet distance (lower is better)", "fd", "{:.1f}"),
+    ("  real vs real floor, same size", "fd_floor", "{:.1f}"),
+    ("'cat' fraction", "cat_fraction", "{:.1%}"),
+    ("  real held-out cats", "real_cat_fraction", "{:.1%}"),
+    ("diversity (real cats = 1)", "diversity", "{:.2f}"),
+    ("nearest-cat ratio (copies = 0)", "nn_ratio", "{:.2f}"),
+    ("memorised (new real cats ~5%)", "memorised_fraction", "{:.1%}"),
+)
+
+
+def format_table(named_scores: dict) -> str:
+    """Several :func:`score` results side by side, one column per name (chapter 5)."""
+    if not isinstance(named_scores, dict) or not named_scores:
+        raise TypeError("format_table expects a dict {name: score(...)} with at least one entry.")
+    width = max(10, *(len(str(k)) + 2 for k in named_scores))
+    lines = [f"{'':34s}" + "".join(f"{str(k):>{width}s}" for k in named_scores)]
+    for label, key, fmt in _TABLE_ROWS:
+        lines.append(f"{label:34s}" + "".join(f"{fmt.format(s[key]):>{width}s}"
+                                              for s in named_scores.values()))
+    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------------------ callback
