@@ -10,6 +10,7 @@ damaged disk, a torn copy), it falls back to the newest older one that can, with
 
 from __future__ import annotations
 
+import gc
 import re
 import warnings
 from pathlib import Path
@@ -56,12 +57,16 @@ def _tracked(gan, epoch_var):
 
 
 def _layer_rng_states(gan) -> dict:
-    """The noise states of layers such as Dropout, which the models' checkpoints omit."""
+    """The noise states of layers such as Dropout, which the models' checkpoints omit.
+
+    Keyed by position, not by layer name: a model rebuilt in the same session gets new
+    automatic names (``dropout_1``) but must restore the same checkpoint.
+    """
     states = {}
-    for net in (gan.generator, gan.discriminator):
-        for layer in net._flatten_layers(include_self=False):
+    for role, net in (("generator", gan.generator), ("discriminator", gan.discriminator)):
+        for j, layer in enumerate(net._flatten_layers(include_self=False)):
             for i, sg in enumerate(getattr(layer, "_seed_generators", [])):
-                states[f"{net.name}/{layer.name}/{i}"] = sg.state
+                states[f"{role}_layer{j}_rng{i}"] = sg.state
     return states
 
 
@@ -131,7 +136,7 @@ def latest_epoch(directory) -> int:
     for prefix in _candidates(path):
         try:
             return int(tf.train.load_variable(prefix, _EPOCH_KEY))
-        except (ValueError, tf.errors.OpError):
+        except (ValueError, IndexError, tf.errors.OpError):
             continue
     return 0
 
@@ -144,23 +149,42 @@ def _all_vars(gan):
     return vs
 
 
+def _forget_failed_restore() -> None:
+    """Drop a half-done restore now, without TensorFlow's "unrestored values" log lines.
+
+    A restore that fails half-way leaves an object that, when garbage-collected, logs every
+    value it did not restore. The ``ValueError`` raised instead says all that matters.
+    """
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("ERROR")
+    try:
+        gc.collect()
+    finally:
+        logger.setLevel(level)
+
+
 def _restore_one(gan, prefix: str) -> int:
     """Restore ``prefix`` into ``gan`` or raise ``ValueError``, leaving ``gan`` untouched."""
     epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False)
     ckpt = _tracked(gan, epoch_var)
     backup = [np.array(v.numpy()) for v in _all_vars(gan)]
+    failure = status = None
     try:
         reader = tf.train.load_checkpoint(prefix)
         if _EPOCH_KEY not in reader.get_variable_to_shape_map():
             raise ValueError("it holds no GAN epoch counter")
         status = ckpt.read(prefix)
+        status.expect_partial()  # e.g. save_counter; what must match is asserted next
         status.assert_existing_objects_matched()
-        status.expect_partial()
-    except (ValueError, AssertionError, tf.errors.OpError) as exc:
+    except (ValueError, AssertionError, IndexError, KeyError, tf.errors.OpError) as exc:
+        failure = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+    if failure is not None:
         for v, b in zip(_all_vars(gan), backup, strict=True):
             v.assign(b)
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-        raise ValueError(reason) from None
+        ckpt = status = None  # noqa: F841 - released so that the collection below frees them
+        _forget_failed_restore()
+        raise ValueError(failure)
     return int(epoch_var.numpy())
 
 

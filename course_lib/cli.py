@@ -5,7 +5,9 @@ Commands:
     make-exercises    regenerate exercises/ from solutions/ (``--check`` to verify)
     strip-notebooks   remove outputs and execution counts from notebooks
 
-User mistakes are reported as one line on stderr and exit code 2, never a traceback.
+User mistakes are reported as one line on stderr and exit code 2, never a traceback; Ctrl-C
+exits with 130 and says how to resume. ``train-cats --strategy mirrored`` trains data-parallel
+on all GPUs (``--batch-size`` is the global batch).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 __all__ = ["main", "make_strategy", "train_cats"]
 
 #: The case study's defaults (chapter 5): a DCGAN, tuned for ~3 minutes on 2 CPU cores.
-DEFAULTS = {"model": "dcgan", "epochs": 170, "batch_size": 64, "seed": 0, "latent_dim": 100,
+DEFAULTS = {"model": "dcgan", "epochs": 150, "batch_size": 64, "seed": 0, "latent_dim": 100,
             "learning_rate": 5e-4, "num_samples": 1000, "sample_seed": 1234}
 
 
@@ -42,10 +44,15 @@ def _read_json(path: Path, what: str):
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        fix = {
+            "settings": "restore it from a backup, or delete it to resume with the settings "
+                        "you pass",
+            "history": "restore it from a backup, or delete it to resume without the earlier "
+                       "history",
+        }.get(what, "undo the last edit or restore it from version control")
         raise ValueError(
-            f"{path} is not valid JSON ({exc}), so the {what} of this run cannot be read. "
-            f"Expected the file train-cats writes; restore it from a backup, or delete it to "
-            f"{'resume without the earlier history' if what == 'history' else 'resume with the settings you pass'}."
+            f"{path} is not valid JSON ({exc}), so the {what} cannot be read. Expected the "
+            f"file as course_lib wrote it; {fix}."
         ) from None
 
 
@@ -157,6 +164,10 @@ def train_cats(args) -> dict:
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} is a file. Expected a directory for the run; pass "
                          "another path.")
+    parent = next((p for p in out.absolute().parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise ValueError(f"--out {out} cannot be created because {parent} is a file. Expected "
+                         "a path inside a directory; pass another path.")
     ckpt_dir = out / "checkpoints"
     config_path = out / "config.json"
     config = _config(args)
@@ -180,13 +191,16 @@ def train_cats(args) -> dict:
 
     import course_lib as cl
 
-    cl.set_seed(args.seed, deterministic=True)
     cats = cl.data.load_cats(value_range=(-1.0, 1.0), data_dir=args.data_dir)
     if args.batch_size > len(cats):
         raise ValueError(f"--batch-size {args.batch_size} is larger than the {len(cats)} cats. "
                          "Use a batch size of at most 1000 (64 is the default).")
+    cl.set_seed(args.seed, deterministic=True)  # after the checks: it changes global state
     strategy = make_strategy(args.strategy)
     replicas = strategy.num_replicas_in_sync
+    if args.strategy == "mirrored" and replicas == 1:
+        print("--strategy mirrored found one device only: training on a single replica.",
+              file=sys.stderr)
     if args.batch_size % replicas:
         raise ValueError(
             f"--batch-size {args.batch_size} cannot be split evenly over the {replicas} "

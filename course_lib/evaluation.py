@@ -26,6 +26,11 @@ the ten Animal Shape classes (not the GAN's discriminator, which is part of the 
   ``memorised_fraction`` is the fraction of samples closer to a training cat than 95 % of real
   cats are to their nearest neighbour (about 0.05 for new real cats; 1.0 for copies).
 
+Also here: :class:`EvalCallback` (these numbers during ``GAN.fit``), :func:`format_table`
+(several runs side by side), :func:`nearest_real` (a sample's nearest training cat) and
+:class:`DiscriminatorProbe` with :func:`auc` (does the discriminator recognise its own training
+images? the "enough data?" question of the article's flowchart).
+
 Everything is NumPy and TensorFlow; the matrix square root in the FD goes through a symmetric
 eigendecomposition, so it stays real and accurate.
 """
@@ -42,11 +47,13 @@ import numpy as np
 
 __all__ = [
     "CAT",
+    "DiscriminatorProbe",
     "EvalCallback",
     "HELDOUT_PER_CLASS",
     "MIN_SAMPLES",
     "SPLIT_SEED",
     "WEIGHTS_FILE",
+    "auc",
     "build_classifier",
     "classify",
     "features",
@@ -246,11 +253,26 @@ def features(images, value_range=(-1.0, 1.0)) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------ Fréchet distance
-def _sqrt_psd(m: np.ndarray) -> np.ndarray:
-    """Square root of a symmetric positive semi-definite matrix (tiny negative eigenvalues
-    from rounding are clipped to zero)."""
-    w, v = np.linalg.eigh((m + m.T) / 2.0)
-    return (v * np.sqrt(np.clip(w, 0.0, None))) @ v.T
+# Small dense linear algebra runs in TensorFlow rather than NumPy: for 128 x 128 matrices a
+# multi-threaded BLAS can be twenty times slower than one thread on a busy machine, and
+# TensorFlow's CPU kernels are not. The arithmetic is float64 either way.
+def _tf_sqrt_psd(m):
+    import tensorflow as tf
+
+    w, v = tf.linalg.eigh((m + tf.transpose(m)) / 2.0)
+    return (v * tf.sqrt(tf.maximum(w, 0.0))) @ tf.transpose(v)
+
+
+def _tf_fd(mu1, cov1, mu2, cov2) -> float:
+    import tensorflow as tf
+
+    s1 = _tf_sqrt_psd(cov1)
+    product = s1 @ cov2 @ s1
+    eig = tf.linalg.eigvalsh((product + tf.transpose(product)) / 2.0)
+    tr_sqrt = tf.reduce_sum(tf.sqrt(tf.maximum(eig, 0.0)))
+    diff = mu1 - mu2
+    fd = tf.reduce_sum(diff * diff) + tf.linalg.trace(cov1) + tf.linalg.trace(cov2) - 2.0 * tr_sqrt
+    return max(float(fd), 0.0)
 
 
 def frechet_distance_from_stats(mu1, cov1, mu2, cov2) -> float:
@@ -260,8 +282,11 @@ def frechet_distance_from_stats(mu1, cov1, mu2, cov2) -> float:
 
     ``tr((cov1 cov2)^(1/2))`` equals ``tr((S cov2 S)^(1/2))`` with ``S = cov1^(1/2)``, and
     ``S cov2 S`` is symmetric positive semi-definite, so its square root comes from an
-    eigendecomposition, with no complex numbers and no SciPy.
+    eigendecomposition, with no complex numbers and no SciPy. Tiny negative eigenvalues from
+    rounding are clipped to zero.
     """
+    import tensorflow as tf
+
     mu1, mu2 = np.asarray(mu1, np.float64), np.asarray(mu2, np.float64)
     cov1, cov2 = np.atleast_2d(cov1).astype(np.float64), np.atleast_2d(cov2).astype(np.float64)
     if mu1.shape != mu2.shape or cov1.shape != cov2.shape or cov1.shape != (mu1.size, mu1.size):
@@ -269,12 +294,17 @@ def frechet_distance_from_stats(mu1, cov1, mu2, cov2) -> float:
             f"Mismatched statistics: means {mu1.shape} and {mu2.shape}, covariances "
             f"{cov1.shape} and {cov2.shape}. Expected means (d,) and covariances (d, d)."
         )
-    s1 = _sqrt_psd(cov1)
-    eig = np.linalg.eigvalsh(s1 @ cov2 @ s1)
-    tr_sqrt = float(np.sum(np.sqrt(np.clip(eig, 0.0, None))))
-    diff = mu1 - mu2
-    fd = float(diff @ diff + np.trace(cov1) + np.trace(cov2) - 2.0 * tr_sqrt)
-    return max(fd, 0.0)
+    return _tf_fd(*(tf.constant(v, tf.float64) for v in (mu1, cov1, mu2, cov2)))
+
+
+def _tf_stats(f):
+    import tensorflow as tf
+
+    f = tf.constant(f, tf.float64)
+    mu = tf.reduce_mean(f, axis=0)
+    centred = f - mu
+    n = tf.cast(tf.shape(f)[0], tf.float64)
+    return mu, tf.transpose(centred) @ centred / (n - 1.0)  # the unbiased covariance, as np.cov
 
 
 def frechet_distance(feats_a, feats_b) -> float:
@@ -285,8 +315,7 @@ def frechet_distance(feats_a, feats_b) -> float:
             f"frechet_distance expects two feature arrays (n, d) and (m, d) with n, m >= 2, got "
             f"{a.shape} and {b.shape}."
         )
-    return frechet_distance_from_stats(a.mean(0), np.cov(a, rowvar=False),
-                                       b.mean(0), np.cov(b, rowvar=False))
+    return _tf_fd(*_tf_stats(a), *_tf_stats(b))
 
 
 # ------------------------------------------------------------------- real-cat reference
@@ -430,15 +459,28 @@ _TABLE_ROWS = (
 )
 
 
-def format_table(named_scores: dict) -> str:
-    """Several :func:`score` results side by side, one column per name (chapter 5)."""
+def format_table(named_scores: dict, extra_rows: dict | None = None) -> str:
+    """Several :func:`score` results side by side, one column per name (chapter 5).
+
+    ``extra_rows`` adds rows of your own: ``{label: [one number per column]}``, printed with two
+    decimals.
+    """
     if not isinstance(named_scores, dict) or not named_scores:
         raise TypeError("format_table expects a dict {name: score(...)} with at least one entry.")
+    extra_rows = dict(extra_rows or {})
+    for label, values in extra_rows.items():
+        if len(values) != len(named_scores):
+            raise ValueError(f"extra row {label!r} has {len(values)} values for "
+                             f"{len(named_scores)} columns.")
     width = max(10, *(len(str(k)) + 2 for k in named_scores))
-    lines = [f"{'':34s}" + "".join(f"{str(k):>{width}s}" for k in named_scores)]
+    label_width = max(34, *(len(str(k)) + 1 for k in extra_rows)) if extra_rows else 34
+    lines = [" " * label_width + "".join(f"{str(k):>{width}s}" for k in named_scores)]
     for label, key, fmt in _TABLE_ROWS:
-        lines.append(f"{label:34s}" + "".join(f"{fmt.format(s[key]):>{width}s}"
-                                              for s in named_scores.values()))
+        lines.append(f"{label:{label_width}s}" + "".join(f"{fmt.format(s[key]):>{width}s}"
+                                                         for s in named_scores.values()))
+    for label, values in extra_rows.items():
+        lines.append(f"{label:{label_width}s}" + "".join(f"{float(v):>{width}.2f}"
+                                                         for v in values))
     return "\n".join(lines)
 
 
@@ -448,7 +490,7 @@ class EvalCallback(keras.callbacks.Callback):
 
     ``history`` is a dict of lists: ``"epoch"`` plus every key of :func:`score`. The samples
     come from one fixed latent batch (``seed``), so the curves compare like with like. Cheap:
-    about a tenth of a second per evaluation for 500 samples.
+    well under a second per evaluation of 500 samples on a CPU.
     """
 
     def __init__(self, every: int = 1, num_samples: int = 500, seed: int = 1234,
@@ -471,3 +513,68 @@ class EvalCallback(keras.callbacks.Callback):
         self.history.setdefault("epoch", []).append(epoch + 1)
         for k, v in result.items():
             self.history.setdefault(k, []).append(v)
+
+
+def auc(scores_a, scores_b) -> float:
+    """P(a random element of ``scores_a`` > a random element of ``scores_b``), ties count half.
+
+    The area under the ROC curve, by ranks (Mann-Whitney). 0.5: the scores do not separate the
+    two sets at all; 1.0: every ``a`` scores above every ``b`` (chapter 5).
+    """
+    a = np.asarray(scores_a, np.float64).ravel()
+    b = np.asarray(scores_b, np.float64).ravel()
+    if a.size == 0 or b.size == 0:
+        raise ValueError("auc needs two non-empty sets of scores.")
+    both = np.concatenate([a, b])
+    _, inverse, counts = np.unique(both, return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    ranks = ((ends - counts + 1 + ends) / 2.0)[inverse]  # average rank of tied values
+    return float((ranks[: a.size].sum() - a.size * (a.size + 1) / 2) / (a.size * b.size))
+
+
+class DiscriminatorProbe(keras.callbacks.Callback):
+    """Watch the discriminator's verdicts on fixed sets of real images (chapter 5).
+
+    ``sets`` maps a name to images, e.g. ``{"own cats": x[:100], "unseen cats": rest}``. With
+    too little data the discriminator starts to *recognise its training images*: it rates them
+    more "real" than real cats it has never seen. Every ``every`` epochs the probe records, per
+    set, the mean P(real) in ``history[name]``, and keeps the logits in ``logits[name]``.
+    ``separability(a, b)`` turns them into the **AUC** with which the discriminator tells set
+    ``a`` from set ``b``: 0.5 when it cannot (it has learned cats, not these cats), towards 1.0
+    as it memorises (a membership-inference test; Karras et al., 2020, steer their adaptive
+    augmentation by the same kind of overfitting signal).
+    """
+
+    def __init__(self, sets: dict, every: int = 1, batch_size: int = 500):
+        super().__init__()
+        from course_lib.validation import check_positive_int
+
+        if not isinstance(sets, dict) or not sets:
+            raise TypeError("DiscriminatorProbe expects a dict {name: images} with at least one "
+                            "entry, e.g. {'own cats': x[:100]}.")
+        self.sets = {str(k): _check_images(v, name=str(k)) for k, v in sets.items()}
+        self.every = check_positive_int("every", every)
+        self.batch_size = check_positive_int("batch_size", batch_size)
+        self.history: dict[str, list[float]] = {"epoch": [], **{k: [] for k in self.sets}}
+        self.logits: dict[str, list[np.ndarray]] = {k: [] for k in self.sets}
+
+    def _logits(self, x):
+        d = self.model.discriminator
+        return np.concatenate([np.asarray(d(x[i:i + self.batch_size], training=False))
+                               for i in range(0, len(x), self.batch_size)]).ravel()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        self.history["epoch"].append(epoch + 1)
+        for name, x in self.sets.items():
+            logits = self._logits(x).astype(np.float64)
+            self.logits[name].append(logits)
+            self.history[name].append(float(np.mean(1.0 / (1.0 + np.exp(-logits)))))
+
+    def separability(self, a: str, b: str) -> list[float]:
+        """AUC of the discriminator telling set ``a`` from set ``b``, per recorded epoch."""
+        for name in (a, b):
+            if name not in self.logits:
+                raise ValueError(f"Unknown set {name!r}; the probe watches {sorted(self.logits)}.")
+        return [auc(la, lb) for la, lb in zip(self.logits[a], self.logits[b], strict=True)]

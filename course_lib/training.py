@@ -45,6 +45,7 @@ def latent_batch(n: int, latent_dim: int, seed: int = 0) -> np.ndarray:
     """
     n = check_positive_int("n", n)
     latent_dim = check_positive_int("latent_dim", latent_dim)
+    seed = check_positive_int("seed", seed, minimum=0)
     return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)
 
 
@@ -62,6 +63,11 @@ class GAN(keras.Model):
     Use ``compile(d_optimizer=..., g_optimizer=...)`` then ``fit(images, batch_size=...,
     epochs=...)``. ``fit`` takes a NumPy array (checked for shape, NaN and value range) or a
     ``tf.data.Dataset`` of batches.
+
+    Several GPUs: build the models, the GAN and the optimizers and call ``compile`` inside
+    ``tf.distribute.MirroredStrategy().scope()``; ``batch_size`` is then the global batch.
+    Each replica draws its own noise, and each replica's loss is weighted by its share of the
+    global batch, so the summed gradients equal the one-device gradient of the global batch.
     """
 
     def __init__(self, generator, discriminator, latent_dim, seed=None, augment=None, **kwargs):
@@ -197,6 +203,18 @@ class GAN(keras.Model):
         # A replica that got no samples (a short last batch) contributes exactly nothing.
         return tf.where(share > 0, loss, tf.zeros_like(loss)) * tf.cast(share, loss.dtype)
 
+    @staticmethod
+    def _flag_nonfinite(loss, grads):
+        """``loss``, or NaN when a gradient is not finite, so that the NaN guard sees the step.
+
+        A finite loss can hide a NaN gradient: compiled CPU kernels may fuse ``relu`` into the
+        matrix multiply and map a NaN input to 0 in the forward pass, while the backward pass
+        still writes NaN into the weights.
+        """
+        finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in grads
+                                if g is not None])
+        return tf.where(finite, loss, tf.constant(float("nan"), loss.dtype))
+
     def d_step(self, real):
         """One discriminator update on a batch of real samples; G is not touched."""
         batch_size = tf.shape(real)[0]
@@ -210,6 +228,7 @@ class GAN(keras.Model):
             scaled = self._scaled(d_loss, share)
         grads = tape.gradient(scaled, self.discriminator.trainable_weights)
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights, strict=True))
+        d_loss = self._flag_nonfinite(d_loss, grads)
         acc_real = tf.reduce_mean(tf.cast(real_logits > 0, tf.float32))
         acc_fake = tf.reduce_mean(tf.cast(fake_logits < 0, tf.float32))
         return d_loss, acc_real, acc_fake
@@ -225,7 +244,7 @@ class GAN(keras.Model):
             scaled = self._scaled(g_loss, share)
         grads = tape.gradient(scaled, self.generator.trainable_weights)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights, strict=True))
-        return g_loss
+        return self._flag_nonfinite(g_loss, grads)
 
     def train_step(self, data):
         real = data[0] if isinstance(data, tuple | list) else data

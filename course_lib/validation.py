@@ -152,6 +152,12 @@ def check_images(x, name: str = "images", shape=None, value_range=None) -> np.nd
                 f"produces values in [{lo:g}, {hi:g}], so the discriminator could tell real from "
                 f"fake by their range alone.{looks} {fix}"
             )
+        if (lo, hi) == (-1.0, 1.0) and arr.ndim >= 3 and mn >= 0.0 and mx > 0.5:
+            raise ValueError(
+                f"{name} lie in [{mn:g}, {mx:g}]: images scaled to [0, 1], but the generator's "
+                "tanh output spans [-1, 1], so every fake pixel below 0 would give it away. "
+                f"Map them with {name} * 2 - 1 (or cl.data.load_cats(value_range=(-1, 1)))."
+            )
     return arr
 
 

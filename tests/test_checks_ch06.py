@@ -25,6 +25,17 @@ def test_reparameterize_reference_passes():
     assert result.passed is True, result.text()
 
 
+def test_reparameterize_in_float32_or_tensorflow_passes():
+    import tensorflow as tf
+
+    def in_tf(mu, lv, eps):
+        return (tf.constant(mu, tf.float32) + tf.exp(0.5 * tf.constant(lv, tf.float32))
+                * tf.constant(eps, tf.float32)).numpy()
+
+    result = run("ch06.reparameterize", in_tf)
+    assert result.passed is True, result.text()
+
+
 def test_reparameterize_matches_the_library_twin():
     from course_lib.vae import np_reparameterize
 

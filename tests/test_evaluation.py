@@ -216,3 +216,73 @@ def test_gan_trains_with_diffaugment():
     gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
     hist = gan.fit(cl.data.load_cats()[:64], batch_size=32, epochs=2, verbose=0)
     assert np.isfinite(hist.history["d_loss"]).all()
+
+
+def test_discriminator_probe_records_p_real_per_set():
+    import keras
+
+    cl.set_seed(0)
+    cats = cl.data.load_cats()
+    gan = cl.training.GAN(cl.models.mlp_generator(latent_dim=8), cl.models.mlp_discriminator(),
+                          latent_dim=8, seed=0)
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
+    probe = E.DiscriminatorProbe({"seen": cats[:32], "unseen": cats[500:532]}, every=1)
+    gan.fit(cats[:32], batch_size=32, epochs=3, verbose=0, callbacks=[probe])
+    assert probe.history["epoch"] == [1, 2, 3]
+    for name in ("seen", "unseen"):
+        values = np.array(probe.history[name])
+        assert values.shape == (3,) and np.all((values > 0) & (values < 1))
+    logits = gan.discriminator(cats[:32], training=False).numpy()
+    assert probe.history["seen"][-1] == pytest.approx(np.mean(1 / (1 + np.exp(-logits))),
+                                                      rel=1e-5)
+    with pytest.raises(TypeError, match="dict"):
+        E.DiscriminatorProbe([cats[:10]])
+
+
+def test_format_table_lines_up_columns_and_extra_rows():
+    s = {"fd": 10.0, "fd_floor": 1.7, "cat_fraction": 0.9, "real_cat_fraction": 0.955,
+         "diversity": 1.0, "nn_ratio": 1.4, "memorised_fraction": 0.0}
+    text = E.format_table({"a": s, "a long name": s}, extra_rows={"my AUC": [0.5, 0.75]})
+    lines = text.splitlines()
+    assert len({len(line) for line in lines}) == 1, text
+    assert lines[-1].split()[-2:] == ["0.50", "0.75"]
+    with pytest.raises(ValueError, match="2 columns"):
+        E.format_table({"a": s, "b": s}, extra_rows={"x": [1.0]})
+
+
+def test_auc_matches_pairwise_counting_with_ties():
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, 5, 40).astype(float), rng.integers(0, 5, 30).astype(float)
+    pairs = (a[:, None] > b[None, :]).mean() + 0.5 * (a[:, None] == b[None, :]).mean()
+    assert E.auc(a, b) == pytest.approx(pairs)
+    assert E.auc([3, 4], [1, 2]) == 1.0 and E.auc([1, 2], [3, 4]) == 0.0
+    assert E.auc([1, 1], [1, 1]) == 0.5
+    with pytest.raises(ValueError, match="non-empty"):
+        E.auc([], [1.0])
+
+
+def test_probe_separability_detects_a_discriminator_that_knows_its_images():
+    cats = cl.data.load_cats()
+    own = cats[:50].reshape(50, -1)
+    probe = E.DiscriminatorProbe({"own": cats[:50], "other": cats[500:550]})
+    # a discriminator that memorised its images: the closer to a training image, the more real
+    probe._logits = lambda x: -E._nn_distances(x.reshape(len(x), -1).astype(float), own)[0]
+    probe.on_epoch_end(0)
+    # one that rates every image alike cannot tell the sets apart
+    probe._logits = lambda x: np.zeros(len(x))
+    probe.on_epoch_end(1)
+    assert probe.separability("own", "other") == [1.0, 0.5]
+    assert probe.history["epoch"] == [1, 2] and probe.history["own"][1] == 0.5
+    with pytest.raises(ValueError, match="Unknown set"):
+        probe.separability("own", "nope")
+
+
+def test_score_run_script_prints_the_numbers(tmp_path, capsys):
+    import runpy
+
+    np.save(tmp_path / "samples.npy", cl.data.load_cats()[:100])
+    script = runpy.run_path(str(E._weights_path().parents[2] / "scripts" / "score_run.py"))
+    assert script["main"]([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Fréchet distance" in out and (tmp_path / "scores.json").is_file()
+    assert script["main"]([str(tmp_path / "missing")]) == 2

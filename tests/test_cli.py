@@ -1,0 +1,87 @@
+"""The command line's behaviour that needs no training (issue 7.1 and 9.4).
+
+Training runs through the command line are tested in test_resume.py (resume, SIGKILL, NaN),
+test_mirrored.py (``--strategy mirrored``) and test_errors.py (errors in a subprocess).
+"""
+
+import json
+
+import pytest
+
+import course_lib.cli as cli
+
+
+def test_train_cats_options():
+    args = cli.build_parser().parse_args(["train-cats", "--out", "run"])
+    assert args.strategy == "default" and not args.resume
+    assert (args.model, args.epochs, args.batch_size) == (
+        cli.DEFAULTS["model"], cli.DEFAULTS["epochs"], cli.DEFAULTS["batch_size"])
+    args = cli.build_parser().parse_args(["train-cats", "--out", "r", "--strategy", "mirrored",
+                                          "--resume", "--learning-rate", "1e-4"])
+    assert args.strategy == "mirrored" and args.resume and args.learning_rate == 1e-4
+
+
+def test_help_documents_the_strategy_and_global_batch(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["train-cats", "--help"])
+    assert info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "{default,mirrored}" in text and "MirroredStrategy" in text
+    assert "global batch size" in text
+
+
+def test_make_strategy():
+    import tensorflow as tf
+
+    assert cli.make_strategy("default") is tf.distribute.get_strategy()
+    with pytest.raises(ValueError, match="Unknown strategy 'tpu'. Expected 'default' or"):
+        cli.make_strategy("tpu")
+
+
+def test_out_below_a_file(tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    assert cli.main(["train-cats", "--out", str(tmp_path / "file" / "run")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot be created because" in err and "is a file" in err and "another path" in err
+
+
+def test_file_system_errors_print_one_line(monkeypatch, capsys, tmp_path):
+    def denied(args):
+        raise PermissionError(13, "Permission denied", "/runs/cats")
+
+    monkeypatch.setattr(cli, "train_cats", denied)
+    assert cli.main(["train-cats", "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: Permission denied (/runs/cats)") and "writable" in err
+
+
+def test_ctrl_c_says_how_to_resume(monkeypatch, capsys, tmp_path):
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "train_cats", interrupted)
+    assert cli.main(["train-cats", "--out", str(tmp_path / "run")]) == 130
+    assert "--resume" in capsys.readouterr().err
+
+
+def test_resume_may_change_epochs_and_learning_rate_only(tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    saved = {"model": "mlp", "batch_size": 64, "seed": 0, "latent_dim": 100,
+             "learning_rate": 0.0002}
+    (run / "config.json").write_text(json.dumps(saved))
+    assert cli.main(["train-cats", "--out", str(run), "--model", "mlp", "--resume",
+                     "--seed", "1", "--latent-dim", "8"]) == 2
+    err = capsys.readouterr().err
+    assert "seed was 0, now 1" in err and "latent_dim was 100, now 8" in err
+    assert "only --learning-rate, --epochs and --strategy may change" in err
+    assert json.loads((run / "config.json").read_text()) == saved  # untouched
+
+
+def test_strip_notebooks_reports_broken_json(tmp_path, capsys):
+    nb = tmp_path / "broken.ipynb"
+    nb.write_text('{"cells": [')
+    assert cli.main(["strip-notebooks", str(nb)]) == 2
+    err = capsys.readouterr().err
+    assert "broken.ipynb is not valid JSON" in err
+    assert nb.read_text() == '{"cells": ['
