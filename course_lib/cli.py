@@ -22,7 +22,7 @@ from pathlib import Path
 __all__ = ["main", "make_strategy", "train_cats"]
 
 #: The case study's defaults (chapter 5): a DCGAN, tuned for ~3 minutes on 2 CPU cores.
-DEFAULTS = {"model": "dcgan", "epochs": 150, "batch_size": 64, "seed": 0, "latent_dim": 100,
+DEFAULTS = {"model": "dcgan", "epochs": 500, "batch_size": 64, "seed": 0, "latent_dim": 100,
             "learning_rate": 5e-4, "num_samples": 1000, "sample_seed": 1234}
 
 

@@ -1,0 +1,93 @@
+"""What a 3-minute CPU budget buys: train-cats' DCGAN scored along the way, and a wider one.
+
+Trains the default ``train-cats`` DCGAN (width 32, batch 64, Adam 5e-4, seed 0, op determinism
+on) and scores its samples at several epochs with ``cl.evaluation.score``; then a DCGAN twice as
+wide (width 64) for as many epochs as fit in about the same time. Training time excludes the
+scoring. This is how the default of ``python -m course_lib train-cats`` (500 epochs) was chosen;
+chapter 5, section 9, shows the table. Run from the repository root (about 6 minutes on 2 cores):
+
+    python benchmarks/bench_cats_budget.py [--epochs 150 300 500 600] [--wide-epochs 150]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+
+import course_lib as cl  # noqa: E402
+from course_lib.cli import DEFAULTS  # noqa: E402
+
+
+class _Timer(keras.callbacks.Callback):
+    """Seconds spent in training epochs only (it must come before any scoring callback)."""
+
+    def __init__(self):
+        super().__init__()
+        self.seconds = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._t0 = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds += time.perf_counter() - self._t0
+
+
+class _ScoreAt(keras.callbacks.Callback):
+    def __init__(self, epochs, timer, label, rows):
+        super().__init__()
+        self.epochs, self.timer, self.label, self.rows = set(epochs), timer, label, rows
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 in self.epochs:
+            samples = self.model.generate(DEFAULTS["num_samples"], seed=DEFAULTS["sample_seed"])
+            s = cl.evaluation.score(samples)
+            self.rows.append((f"{self.label}, {epoch + 1} epochs", self.timer.seconds, s))
+            print(f"  {self.rows[-1][0]:28s} {self.timer.seconds:6.0f} s  FD {s['fd']:5.2f}  "
+                  f"cat {s['cat_fraction']:6.1%}", flush=True)
+
+
+def run(width, epochs, rows):
+    cats = cl.data.load_cats()
+    cl.set_seed(DEFAULTS["seed"], deterministic=True)
+    lr, latent = DEFAULTS["learning_rate"], DEFAULTS["latent_dim"]
+    gan = cl.training.GAN(cl.models.dcgan_generator(latent, width=width),
+                          cl.models.dcgan_discriminator(width=width), latent_dim=latent,
+                          seed=DEFAULTS["seed"])
+    gan.compile(d_optimizer=keras.optimizers.Adam(lr, beta_1=0.5),
+                g_optimizer=keras.optimizers.Adam(lr, beta_1=0.5))
+    batch = DEFAULTS["batch_size"]
+    timer = _Timer()
+    gan.fit(cl.data.as_dataset(cats, batch, seed=DEFAULTS["seed"], epochs=max(epochs)),
+            epochs=max(epochs), steps_per_epoch=len(cats) // batch, verbose=0, shuffle=False,
+            callbacks=[timer, _ScoreAt(epochs, timer, f"width {width}", rows)])
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, nargs="+", default=[150, 300, 500, 600])
+    parser.add_argument("--wide-epochs", type=int, nargs="+", default=[150])
+    args = parser.parse_args(argv)
+    cl.cap_threads()
+    rows = []
+    print(f"{cl.runtime.available_cpus()} usable CPUs; scores of 1,000 samples")
+    run(32, args.epochs, rows)
+    run(64, args.wide_epochs, rows)
+    floor = rows[0][2]
+    print(f"\n| run (seed {DEFAULTS['seed']}) | training time | FD | called \"cat\" | diversity |")
+    print("|---|---|---|---|---|")
+    for label, seconds, s in rows:
+        print(f"| {label} | {seconds:.0f} s | {s['fd']:.1f} | {s['cat_fraction']:.1%} | "
+              f"{s['diversity']:.2f} |")
+    print(f"| real cats | | floor {floor['fd_floor']:.1f} | {floor['real_cat_fraction']:.1%} "
+          "| 1.00 |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
