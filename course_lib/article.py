@@ -362,7 +362,7 @@ def build_article_gan(latent_dim: int = 100, hidden_units: int = 128, freeze: st
 
     Both optimizers are ``Adam(learning_rate, beta_1)``. The article's ``optimizer='adam'`` means
     ``beta_1=0.9``; ``beta_1=0.5`` (Radford et al., 2015) is the usual choice for GANs, and with
-    it this MLP draws cat-shaped silhouettes within 20 epochs of batch 32 (chapter 4).
+    it this MLP draws rough, cat-like blobs within 20 epochs of batch 32 (chapter 4).
     """
     from course_lib import models
 
