@@ -3,7 +3,8 @@
 Both train the same repaired MLP (100 -> 128 -> 784, 784 -> 128 -> 1) on the same 1,000 cats with
 the same batch size, in rounds of a few epochs, interleaved in one process so that both see the
 same machine load. Each round calls ``fit`` once for all its epochs, as a learner does (one
-``fit`` call per epoch would time Keras' per-call set-up, not training). Then the DCGAN's seconds per epoch and the GFLOP/s it achieves, beside this machine's
+``fit`` call per epoch would time Keras' per-call set-up, not training). Then the DCGAN's seconds
+per epoch and the GFLOP/s it achieves, beside this machine's
 measured float32 matrix-multiply GFLOP/s. Run from the repository root:
 
     python benchmarks/bench_training.py [--rounds 5] [--epochs-per-round 5] [--batch-size 64]

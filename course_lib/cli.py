@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["main", "make_strategy", "train_cats"]
+__all__ = ["build_gan", "main", "make_strategy", "train_cats"]
 
 #: The case study's defaults (chapter 5): a DCGAN, tuned for ~3 minutes on 2 CPU cores.
 DEFAULTS = {"model": "dcgan", "epochs": 500, "batch_size": 64, "seed": 0, "latent_dim": 100,
@@ -133,6 +133,34 @@ def _config(args) -> dict:
             "latent_dim": args.latent_dim, "learning_rate": args.learning_rate}
 
 
+def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent_dim"],
+              learning_rate: float = DEFAULTS["learning_rate"], seed: int = DEFAULTS["seed"],
+              width: int | None = None):
+    """The case study's compiled GAN: ``model`` "mlp" or "dcgan", Adam(``learning_rate``,
+    beta_1=0.5) for each network (chapter 5). ``width`` sets a DCGAN's width (default 32).
+
+    Call it inside ``strategy.scope()`` to train under a distribution strategy.
+    """
+    import keras
+
+    import course_lib as cl
+
+    if model not in ("mlp", "dcgan"):
+        raise ValueError(f"Unknown model {model!r}. Expected 'mlp' or 'dcgan'.")
+    if model == "mlp":
+        if width is not None:
+            raise ValueError("width applies to the DCGAN only; leave it out for model='mlp'.")
+        gen, disc = cl.models.mlp_generator(latent_dim=latent_dim), cl.models.mlp_discriminator()
+    else:
+        size = {} if width is None else {"width": width}
+        gen = cl.models.dcgan_generator(latent_dim=latent_dim, **size)
+        disc = cl.models.dcgan_discriminator(**size)
+    gan = cl.training.GAN(gen, disc, latent_dim=latent_dim, seed=seed)
+    gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+                g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5))
+    return gan
+
+
 def make_strategy(name: str):
     """The ``tf.distribute`` strategy for ``--strategy`` (chapter 5, multi-GPU training).
 
@@ -208,11 +236,7 @@ def train_cats(args) -> dict:
             "size is the global batch."
         )
     with strategy.scope():
-        gen = getattr(cl.models, f"{args.model}_generator")(latent_dim=args.latent_dim)
-        disc = getattr(cl.models, f"{args.model}_discriminator")()
-        gan = cl.training.GAN(gen, disc, latent_dim=args.latent_dim, seed=args.seed)
-        gan.compile(d_optimizer=keras.optimizers.Adam(args.learning_rate, beta_1=0.5),
-                    g_optimizer=keras.optimizers.Adam(args.learning_rate, beta_1=0.5))
+        gan = build_gan(args.model, args.latent_dim, args.learning_rate, args.seed)
         start = cl.checkpoints.restore(gan, ckpt_dir) if args.resume else 0
         if start:  # the checkpoint restored the old rate; a lowered one takes over from here
             gan.d_optimizer.learning_rate = args.learning_rate

@@ -85,3 +85,27 @@ def test_strip_notebooks_reports_broken_json(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "broken.ipynb is not valid JSON" in err
     assert nb.read_text() == '{"cells": ['
+
+
+def test_build_gan_uses_the_case_study_settings():
+    import numpy as np
+    import pytest
+
+    from course_lib.cli import DEFAULTS, build_gan
+
+    gan = build_gan("dcgan", width=8)
+    assert gan.generator.name == "dcgan_generator" and gan.latent_dim == DEFAULTS["latent_dim"]
+    assert gan.discriminator.layers[0].filters == 8
+    for opt in (gan.d_optimizer, gan.g_optimizer):
+        assert float(opt.learning_rate) == pytest.approx(DEFAULTS["learning_rate"])
+        assert float(opt.beta_1) == 0.5
+    assert gan.d_optimizer is not gan.g_optimizer
+    assert gan.generate(2).shape == (2, 28, 28, 1)
+    mlp = build_gan("mlp", latent_dim=4, learning_rate=1e-3)
+    assert mlp.generator.input_shape == (None, 4)
+    assert float(mlp.g_optimizer.learning_rate) == pytest.approx(1e-3)
+    assert np.isfinite(mlp.generate(1)).all()
+    with pytest.raises(ValueError, match="Unknown model 'vae'"):
+        build_gan("vae")
+    with pytest.raises(ValueError, match="DCGAN only"):
+        build_gan("mlp", width=8)
