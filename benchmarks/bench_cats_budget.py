@@ -21,7 +21,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 
 import course_lib as cl  # noqa: E402
-from course_lib.cli import DEFAULTS, build_gan  # noqa: E402
+from course_lib.recipes import DEFAULTS, build_gan  # noqa: E402
 
 
 class _Timer(keras.callbacks.Callback):

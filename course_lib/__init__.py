@@ -9,7 +9,9 @@ no files. Start every notebook with::
 Public modules: ``data`` (Animal Shape cats), ``distributions`` (chapter 1), ``losses``
 (chapters 2-3), ``models`` (chapters 4-6), ``training`` (the ``GAN`` model and its callbacks),
 ``evaluation`` (scores for generated cats), ``augment`` (DiffAugment),
-``plotting``, ``checks`` (exercise feedback), ``runtime`` (seeds and threads).
+``plotting``, ``checks`` (exercise feedback), ``runtime`` (seeds and threads), ``recipes``
+(the case study's defaults and its GAN factory). The course's tooling (command line, notebook
+tools) lives in ``course_lib.tools`` and is not imported here.
 """
 
 from course_lib import (
@@ -24,6 +26,7 @@ from course_lib import (
     losses,
     models,
     plotting,
+    recipes,
     runtime,
     toy,
     training,
@@ -46,6 +49,7 @@ __all__ = [
     "losses",
     "models",
     "plotting",
+    "recipes",
     "runtime",
     "set_seed",
     "toy",

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-import course_lib.cli as cli
+import course_lib.tools.cli as cli
 
 
 def test_train_cats_options():
@@ -91,7 +91,7 @@ def test_build_gan_uses_the_case_study_settings():
     import numpy as np
     import pytest
 
-    from course_lib.cli import DEFAULTS, build_gan
+    from course_lib.recipes import DEFAULTS, build_gan
 
     gan = build_gan("dcgan", width=8)
     assert gan.generator.name == "dcgan_generator" and gan.latent_dim == DEFAULTS["latent_dim"]

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import course_lib as cl
-from course_lib.cli import DEFAULTS
+from course_lib.recipes import DEFAULTS
 
 ROOT = Path(__file__).resolve().parents[1]
 

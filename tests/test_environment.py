@@ -51,7 +51,7 @@ def test_readme_commands_and_ci_agree():
     lines = [ln.strip() for b in blocks for ln in b.splitlines() if ln.strip()]
     test_cmd = next(ln for ln in lines if ln.endswith("python -m pytest"))
     assert test_cmd in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert any(ln.endswith("jupyter lab notebooks/00_welcome.ipynb") for ln in lines)
+    assert any(ln.endswith("jupyter lab --ServerApp.root_dir=. notebooks/00_welcome.ipynb") for ln in lines)
     assert any(ln.startswith("python -m course_lib train-cats") for ln in lines)
     badge = re.search(r"https://mybinder\.org/v2/gh/[^)\s]+", readme).group(0)
     assert badge.endswith("?urlpath=lab/tree/notebooks/00_welcome.ipynb")

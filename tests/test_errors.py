@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import course_lib as cl
-import course_lib.cli
+import course_lib.tools.cli
 
 LATENT = 4
 
@@ -306,7 +306,7 @@ CLI_CASES = {
 def cli_results(tmp_path_factory):
     cwd = tmp_path_factory.mktemp("cli")
     (cwd / "a_file").write_text("not a directory")
-    defaults = {k: cl.cli.DEFAULTS[k] for k in ("batch_size", "seed", "latent_dim",
+    defaults = {k: cl.recipes.DEFAULTS[k] for k in ("batch_size", "seed", "latent_dim",
                                                  "learning_rate")}
     for run, text in (("mlp_run", json.dumps({**defaults, "model": "mlp"})),
                       ("broken_run", "{broken")):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from course_lib import nbtools
+from course_lib.tools import nbtools
 
 ROOT = Path(__file__).resolve().parents[1]
 

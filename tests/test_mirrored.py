@@ -26,7 +26,7 @@ SCRIPT = textwrap.dedent("""
     import keras
     import numpy as np
     import course_lib as cl
-    import course_lib.cli
+    import course_lib.tools.cli
 
     LATENT, BATCH = 4, 16
     result = {}
@@ -70,9 +70,9 @@ SCRIPT = textwrap.dedent("""
     x = cl.data.load_cats()[:2 * BATCH]
     single = build(tf.distribute.get_strategy(), FixedNoiseGAN)
     start = [single.generator.get_weights(), single.discriminator.get_weights()]
-    mirrored = cl.cli.make_strategy("mirrored")
+    mirrored = cl.recipes.make_strategy("mirrored")
     result["replicas"] = mirrored.num_replicas_in_sync
-    result["same_strategy_object"] = mirrored is cl.cli.make_strategy("mirrored")
+    result["same_strategy_object"] = mirrored is cl.recipes.make_strategy("mirrored")
     twin = build(mirrored, FixedNoiseGAN, start)
     unscaled = build(mirrored, UnscaledGAN, start)
     fit = dict(batch_size=BATCH, epochs=2, shuffle=False, verbose=0)
@@ -100,7 +100,7 @@ SCRIPT = textwrap.dedent("""
     except ValueError as exc:
         result["odd_batch_error"] = str(exc)
 
-    result["cli_rc"] = cl.cli.main(["train-cats", "--model", "mlp", "--epochs", "1",
+    result["cli_rc"] = cl.tools.cli.main(["train-cats", "--model", "mlp", "--epochs", "1",
                                     "--batch-size", "100", "--num-samples", "4", "--quiet",
                                     "--strategy", "mirrored", "--out", sys.argv[1]])
     print("RESULT " + json.dumps(result))

@@ -29,7 +29,7 @@ def _cli(*argv, cwd, prelude=None):
     if prelude is None:
         cmd = [sys.executable, "-m", "course_lib", *argv]
     else:
-        code = prelude + "\nimport sys, course_lib.cli\nsys.exit(course_lib.cli.main(sys.argv[1:]))"
+        code = prelude + "\nimport sys, course_lib.tools.cli\nsys.exit(course_lib.tools.cli.main(sys.argv[1:]))"
         cmd = [sys.executable, "-c", code, *argv]
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600)
 
@@ -98,8 +98,8 @@ def test_run_killed_with_sigkill_resumes_from_its_last_checkpoint(tmp_path, unin
                 time.sleep(600)
         GANCheckpoint.on_epoch_begin = on_epoch_begin
         GANCheckpoint.on_train_batch_end = on_train_batch_end
-        import sys, course_lib.cli
-        sys.exit(course_lib.cli.main(sys.argv[1:]))
+        import sys, course_lib.tools.cli
+        sys.exit(course_lib.tools.cli.main(sys.argv[1:]))
     """)
     proc = subprocess.Popen([sys.executable, "-c", pause, "train-cats", "--epochs", "4",
                              "--out", "run", *FAST], cwd=tmp_path, stdout=subprocess.PIPE,
@@ -131,7 +131,7 @@ def test_nan_loss_stops_the_cli_and_a_lower_learning_rate_continues(tmp_path):
     script = textwrap.dedent("""
         import contextlib, io, json, sys
         import tensorflow as tf
-        import course_lib.cli
+        import course_lib.tools.cli
         from course_lib import losses
         real, calls = losses.discriminator_loss, tf.Variable(0)
         def poisoned(*args, **kwargs):
@@ -140,10 +140,10 @@ def test_nan_loss_stops_the_cli_and_a_lower_learning_rate_continues(tmp_path):
         losses.discriminator_loss = poisoned
         err = io.StringIO()
         with contextlib.redirect_stderr(err):
-            first = course_lib.cli.main(json.loads(sys.argv[1]))
+            first = course_lib.tools.cli.main(json.loads(sys.argv[1]))
         print(json.dumps({"code": first, "stderr": err.getvalue()}))
         losses.discriminator_loss = real
-        sys.exit(course_lib.cli.main(json.loads(sys.argv[2])))
+        sys.exit(course_lib.tools.cli.main(json.loads(sys.argv[2])))
     """)
     base = ["train-cats", "--out", "run", *FAST]
     proc = subprocess.run(

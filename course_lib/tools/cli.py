@@ -19,11 +19,9 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["build_gan", "main", "make_strategy", "train_cats"]
+from course_lib.recipes import DEFAULTS, build_gan, make_strategy
 
-#: The case study's defaults (chapter 5): a DCGAN, tuned for ~3 minutes on 2 CPU cores.
-DEFAULTS = {"model": "dcgan", "epochs": 500, "batch_size": 64, "seed": 0, "latent_dim": 100,
-            "learning_rate": 5e-4, "num_samples": 1000, "sample_seed": 1234}
+__all__ = ["main", "train_cats"]
 
 
 def _write_json_atomic(path: Path, obj) -> None:
@@ -131,59 +129,6 @@ _FIXED = ("model", "batch_size", "seed", "latent_dim")
 def _config(args) -> dict:
     return {"model": args.model, "batch_size": args.batch_size, "seed": args.seed,
             "latent_dim": args.latent_dim, "learning_rate": args.learning_rate}
-
-
-def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent_dim"],
-              learning_rate: float = DEFAULTS["learning_rate"], seed: int = DEFAULTS["seed"],
-              width: int | None = None):
-    """The case study's compiled GAN: ``model`` "mlp" or "dcgan", Adam(``learning_rate``,
-    beta_1=0.5) for each network (chapter 5). ``width`` sets a DCGAN's width (default 32).
-
-    Call it inside ``strategy.scope()`` to train under a distribution strategy.
-    """
-    import keras
-
-    import course_lib as cl
-
-    if model not in ("mlp", "dcgan"):
-        raise ValueError(f"Unknown model {model!r}. Expected 'mlp' or 'dcgan'.")
-    if model == "mlp":
-        if width is not None:
-            raise ValueError("width applies to the DCGAN only; leave it out for model='mlp'.")
-        gen, disc = cl.models.mlp_generator(latent_dim=latent_dim), cl.models.mlp_discriminator()
-    else:
-        size = {} if width is None else {"width": width}
-        gen = cl.models.dcgan_generator(latent_dim=latent_dim, **size)
-        disc = cl.models.dcgan_discriminator(**size)
-    gan = cl.training.GAN(gen, disc, latent_dim=latent_dim, seed=seed)
-    gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
-                g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5))
-    return gan
-
-
-def make_strategy(name: str):
-    """The ``tf.distribute`` strategy for ``--strategy`` (chapter 5, multi-GPU training).
-
-    ``"mirrored"`` replicates the models on every GPU, or, without GPUs, on every logical CPU
-    device (tests configure two); ``"default"`` is the usual single-device strategy. The same
-    devices always give the same strategy object.
-    """
-    import tensorflow as tf
-
-    if name == "default":
-        return tf.distribute.get_strategy()
-    if name != "mirrored":
-        raise ValueError(f"Unknown strategy {name!r}. Expected 'default' or 'mirrored'.")
-    devices = [d.name for d in tf.config.list_logical_devices("GPU")]
-    devices = tuple(devices or [d.name for d in tf.config.list_logical_devices("CPU")])
-    # One strategy per set of devices and process: two MirroredStrategy objects in one process
-    # can hand out clashing all-reduce keys.
-    if devices not in _STRATEGIES:
-        _STRATEGIES[devices] = tf.distribute.MirroredStrategy(list(devices))
-    return _STRATEGIES[devices]
-
-
-_STRATEGIES: dict = {}
 
 
 def train_cats(args) -> dict:
@@ -302,7 +247,7 @@ def main(argv=None) -> int:
             summary = train_cats(args)
             print(json.dumps(summary))
         elif args.command == "make-exercises":
-            from course_lib.nbtools import sync_exercises
+            from course_lib.tools.nbtools import sync_exercises
 
             root = Path(args.root)
             stale = sync_exercises(root / "solutions", root / "exercises", check=args.check)
@@ -312,7 +257,7 @@ def main(argv=None) -> int:
                 return 1
             print(("stale: " if args.check else "written: ") + (", ".join(stale) or "none"))
         elif args.command == "strip-notebooks":
-            from course_lib.nbtools import strip_notebook
+            from course_lib.tools.nbtools import strip_notebook
 
             for p in args.paths:
                 path = Path(p)
