@@ -28,12 +28,15 @@ import contextlib
 import io
 import logging
 import re
+import time
 import warnings
 from dataclasses import dataclass, field
 
 import keras
 import numpy as np
+from tqdm.auto import tqdm
 
+from course_lib import data, models
 from course_lib.validation import check_images, check_models, check_positive_int, output_range
 
 __all__ = [
@@ -283,8 +286,6 @@ def replay(sample: int, cat_batches=None, epochs: int = 1) -> list[Outcome]:
         raise ValueError(f"sample must be 1 or 2 (the article has two code samples), got {sample!r}.")
     epochs = check_positive_int("epochs", epochs)
     if cat_batches is None:
-        from course_lib import data
-
         cat_batches = data.load_cats(value_range=(0.0, 1.0))[:16, ..., 0].reshape(2, 8, 28, 28)
     source = SAMPLES[sample].replace("range(100)", f"range({epochs})")
     outcomes, applied = [], []
@@ -364,8 +365,6 @@ def build_article_gan(latent_dim: int = 100, hidden_units: int = 128, freeze: st
     ``beta_1=0.9``; ``beta_1=0.5`` (Radford et al., 2015) is the usual choice for GANs, and with
     it this MLP draws rough, cat-like blobs within 20 epochs of batch 32 (chapter 4).
     """
-    from course_lib import models
-
     if freeze not in FREEZE_RECIPES:
         raise ValueError(
             f"freeze must be one of {FREEZE_RECIPES}, got {freeze!r}. Use 'toggle' to train; "
@@ -495,8 +494,6 @@ def train_article_gan(gan: ArticleGAN, images, epochs: int, batch_size: int = 64
     history: dict[str, list[float]] = {}
     bar = None
     if progress:
-        from tqdm.auto import tqdm
-
         bar = tqdm(total=epochs * (len(images) // batch_size), desc="train_on_batch",
                    unit="batch")
     try:
@@ -546,8 +543,6 @@ def time_per_epoch(run_epoch, epochs: int = 2, warmup: int = 1) -> dict:
     CPU time is this process's user + system time over all threads, so it stays meaningful on a
     busy machine where wall-clock time does not.
     """
-    import time
-
     epochs = check_positive_int("epochs", epochs)
     warmup = check_positive_int("warmup", warmup, minimum=0)
     for e in range(warmup):

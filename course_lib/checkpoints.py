@@ -19,6 +19,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from course_lib import compat
 from course_lib.validation import check_positive_int
 
 __all__ = ["GANCheckpoint", "latest_epoch", "restore", "save"]
@@ -64,8 +65,8 @@ def _layer_rng_states(gan) -> dict:
     """
     states = {}
     for role, net in (("generator", gan.generator), ("discriminator", gan.discriminator)):
-        for j, layer in enumerate(net._flatten_layers(include_self=False)):
-            for i, sg in enumerate(getattr(layer, "_seed_generators", [])):
+        for j, layer in enumerate(compat.flatten_layers(net)):
+            for i, sg in enumerate(compat.seed_generators(layer)):
                 states[f"{role}_layer{j}_rng{i}"] = sg.state
     return states
 
@@ -243,7 +244,7 @@ class GANCheckpoint(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         finite = all(np.isfinite(float(v)) for v in logs.values())
-        if not finite or getattr(self.model, "_diverged_at", None) is not None:
+        if not finite or getattr(self.model, "diverged_at", None) is not None:
             return
         if (epoch + 1) % self.every == 0 or self.model.stop_training:
             self.saved.append(save(self.model, self.directory, epoch + 1, self.max_to_keep))

@@ -20,12 +20,22 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import tensorflow as tf
+
+from course_lib.validation import (
+    as_numeric_array,
+    check_finite,
+    check_images,
+    check_positive_int,
+    check_value_range,
+)
 
 __all__ = [
     "CLASS_NAMES",
     "FILE_SHA256",
     "UnsafePickleError",
     "as_dataset",
+    "class_indices",
     "load_animal_shapes",
     "load_cats",
     "rescale",
@@ -159,36 +169,17 @@ def _load_raw(data_dir: str | None) -> tuple[np.ndarray, np.ndarray]:
     return images, labels.astype(np.int64)
 
 
-def _check_value_range(value_range) -> tuple[float, float]:
-    try:
-        lo, hi = (float(v) for v in value_range)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"value_range must be a pair of numbers such as (-1.0, 1.0), got {value_range!r}."
-        ) from None
-    if not (np.isfinite(lo) and np.isfinite(hi)) or lo >= hi:
-        raise ValueError(
-            f"value_range must be (low, high) with low < high, got {value_range!r}. "
-            "Use (-1, 1) for a tanh generator or (0, 1) for a sigmoid one."
-        )
-    return lo, hi
-
-
 def rescale(images_uint8: np.ndarray, value_range=(-1.0, 1.0)) -> np.ndarray:
     """Map 0..255 pixels linearly onto ``value_range`` as float32 (chapter 5).
 
     Pixels that are already scaled (floats within [-1, 1]) or outside 0..255 are a
     ``ValueError``: scaling twice squeezes every image into a sliver of the range.
     """
-    from course_lib.validation import _as_numeric_array
-
-    lo, hi = _check_value_range(value_range)
-    x = _as_numeric_array(images_uint8, "images")
+    lo, hi = check_value_range(value_range)
+    x = as_numeric_array(images_uint8, "images")
     if x.size:
         mn, mx = float(np.min(x)), float(np.max(x))
         if not (np.isfinite(mn) and np.isfinite(mx)):
-            from course_lib.validation import check_finite
-
             check_finite("images", x)
         if mn < 0 or mx > 255:
             raise ValueError(
@@ -216,7 +207,8 @@ def _dir_arg(data_dir) -> str | None:
     return str(Path(data_dir).resolve())
 
 
-def _class_indices(classes) -> list[int]:
+def class_indices(classes) -> list[int]:
+    """The label indices of ``classes`` (names or labels 0-9; None for all ten)."""
     if classes is None:
         return list(range(len(CLASS_NAMES)))
     if isinstance(classes, str | int | np.integer):
@@ -253,8 +245,8 @@ def load_animal_shapes(classes=None, value_range=(-1.0, 1.0), data_dir=None):
     ``images`` is float32 ``(n, 28, 28, 1)`` scaled linearly onto ``value_range``; ``labels``
     are int64 indices into :data:`CLASS_NAMES`.
     """
-    idx = _class_indices(classes)
-    lo_hi = _check_value_range(value_range)
+    idx = class_indices(classes)
+    lo_hi = check_value_range(value_range)
     raw, labels = _load_raw(_dir_arg(data_dir))
     mask = np.isin(labels, idx)
     return rescale(raw[mask], lo_hi)[..., None], labels[mask].copy()
@@ -275,10 +267,6 @@ def as_dataset(images, batch_size: int, seed: int = 0, epochs: int | None = None
     holds epochs ``start_epoch .. epochs - 1`` (one epoch with ``epochs=None``); the last
     partial batch of each epoch is dropped, as GAN training usually does.
     """
-    import tensorflow as tf
-
-    from course_lib.validation import check_images, check_positive_int
-
     images = check_images(images, "images")
     n = len(images)
     batch_size = check_positive_int("batch_size", batch_size)

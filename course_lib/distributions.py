@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from course_lib.validation import check_positive_int, check_sigma
+
 __all__ = [
     "NormalModel",
     "fit_normal",
@@ -14,30 +16,20 @@ __all__ = [
 ]
 
 
-def _sigma_ok(sigma):
-    sigma = np.asarray(sigma, dtype=np.float64)
-    if np.any(~np.isfinite(sigma)) or np.any(sigma <= 0):
-        raise ValueError(
-            f"sigma must be positive and finite, got {sigma.tolist()!r}. sigma is the standard "
-            "deviation (the square root of the variance); pass a number > 0 such as sigma=1.0."
-        )
-    return sigma
-
-
 def normal_pdf(x, mu=0.0, sigma=1.0):
     """N(x; mu, sigma^2) = exp(-(x - mu)^2 / (2 sigma^2)) / sqrt(2 pi sigma^2) (chapter 1).
 
     The article writes the left-hand side as N(mu, sigma^2); strictly it is the density of
     that distribution evaluated at x. ``sigma`` is the standard deviation, not the variance.
     """
-    sigma = _sigma_ok(sigma)
+    sigma = check_sigma(sigma)
     x = np.asarray(x, dtype=np.float64)
     return np.exp(-((x - mu) ** 2) / (2 * sigma**2)) / np.sqrt(2 * np.pi * sigma**2)
 
 
 def normal_log_pdf(x, mu=0.0, sigma=1.0):
     """log N(x; mu, sigma^2), computed without taking the log of a tiny density (chapter 1)."""
-    sigma = _sigma_ok(sigma)
+    sigma = check_sigma(sigma)
     x = np.asarray(x, dtype=np.float64)
     return -0.5 * np.log(2 * np.pi * sigma**2) - (x - mu) ** 2 / (2 * sigma**2)
 
@@ -52,7 +44,7 @@ def normal_log_likelihood(x, mu=0.0, sigma=1.0):
     Summing log densities, rather than taking the log of a product of densities, is what keeps
     it finite: the product of a few thousand densities underflows to 0.
     """
-    sigma = _sigma_ok(sigma)
+    sigma = check_sigma(sigma)
     mu = np.asarray(mu, dtype=np.float64)
     x = np.asarray(x, dtype=np.float64).ravel()
     if x.size == 0:
@@ -79,10 +71,9 @@ def fit_normal(x):
 
 def sample_normal(n, mu=0.0, sigma=1.0, seed=None):
     """``n`` draws from N(mu, sigma^2) with a seeded ``np.random.Generator`` (chapter 1)."""
-    _sigma_ok(sigma)
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
-        raise ValueError(f"n must be a non-negative int, got {n!r}.")
-    return np.random.default_rng(seed).normal(mu, sigma, size=int(n))
+    sigma = check_sigma(sigma)
+    n = check_positive_int("n", n, minimum=0)
+    return np.random.default_rng(seed).normal(mu, sigma, size=n)
 
 
 class NormalModel:

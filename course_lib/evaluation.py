@@ -37,13 +37,23 @@ eigendecomposition, so it stays real and accurate.
 
 from __future__ import annotations
 
-import numbers
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
+from keras import layers
+
+from course_lib import data
+from course_lib.validation import (
+    as_numeric_array,
+    check_finite,
+    check_positive_int,
+    check_seed,
+    check_value_range,
+)
 
 __all__ = [
     "CAT",
@@ -93,8 +103,6 @@ def split_indices(labels=None) -> tuple[np.ndarray, np.ndarray]:
     out. The classifier was trained on ``train`` only, so accuracy on ``heldout`` is honest.
     """
     if labels is None:
-        from course_lib import data
-
         _, labels = data.load_animal_shapes()
     labels = np.asarray(labels)
     held = []
@@ -108,13 +116,11 @@ def split_indices(labels=None) -> tuple[np.ndarray, np.ndarray]:
 
 def heldout_set(classes=None) -> tuple[np.ndarray, np.ndarray]:
     """The held-out images and labels (in [-1, 1]), optionally only those of ``classes``."""
-    from course_lib import data
-
     images, labels = data.load_animal_shapes()
     _, held = split_indices(labels)
     x, y = images[held], labels[held]
     if classes is not None:
-        keep = np.isin(y, data._class_indices(classes))
+        keep = np.isin(y, data.class_indices(classes))
         x, y = x[keep], y[keep]
     return x, y
 
@@ -126,8 +132,6 @@ def build_classifier():
     The layer named ``"features"`` (128 ReLU units) is the feature space of the Fréchet
     distance. Independent of every GAN in the course (chapter 5).
     """
-    from keras import layers
-
     inputs = keras.Input(shape=(28, 28, 1), name="image")
     h = inputs
     for filters in (32, 64, 64):
@@ -147,8 +151,6 @@ def _weights_path() -> Path:
 
 @lru_cache(maxsize=1)
 def _networks():
-    import tensorflow as tf
-
     path = _weights_path()
     if not path.is_file():
         raise ValueError(
@@ -175,17 +177,8 @@ def load_classifier():
 
 def _check_images(images, value_range=(-1.0, 1.0), min_samples=1, name="images") -> np.ndarray:
     """Validate a batch of 28x28 grayscale images and return it as float32 in [-1, 1]."""
-    if isinstance(images, str | bytes) or images is None:
-        raise TypeError(f"{name} must be a NumPy array of images, got {type(images).__name__}.")
-    try:
-        lo, hi = (float(v) for v in value_range)
-    except (TypeError, ValueError):
-        raise TypeError(f"value_range must be a pair such as (-1, 1), got {value_range!r}.") from None
-    if not lo < hi:
-        raise ValueError(f"value_range must be (low, high) with low < high, got {value_range!r}.")
-    x = np.asarray(images)
-    if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
-        raise TypeError(f"{name} must hold numbers, got dtype {x.dtype}.")
+    lo, hi = check_value_range(value_range)
+    x = as_numeric_array(images, name)
     shape = x.shape
     if x.ndim == 3 and shape[1:] == (28, 28):
         x = x[..., None]
@@ -208,9 +201,7 @@ def _check_images(images, value_range=(-1.0, 1.0), min_samples=1, name="images")
             "more samples (e.g. gan.generate(1000))."
         )
     x = x.astype(np.float32)
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} contains NaN or infinite values; a diverged generator? "
-                         "Check the training losses and regenerate.")
+    check_finite(name, x)
     mn, mx = float(x.min()), float(x.max())
     tol = 1e-3 * (hi - lo)
     if mn < lo - tol or mx > hi + tol:
@@ -257,15 +248,11 @@ def features(images, value_range=(-1.0, 1.0)) -> np.ndarray:
 # multi-threaded BLAS can be twenty times slower than one thread on a busy machine, and
 # TensorFlow's CPU kernels are not. The arithmetic is float64 either way.
 def _tf_sqrt_psd(m):
-    import tensorflow as tf
-
     w, v = tf.linalg.eigh((m + tf.transpose(m)) / 2.0)
     return (v * tf.sqrt(tf.maximum(w, 0.0))) @ tf.transpose(v)
 
 
 def _tf_fd(mu1, cov1, mu2, cov2) -> float:
-    import tensorflow as tf
-
     s1 = _tf_sqrt_psd(cov1)
     product = s1 @ cov2 @ s1
     eig = tf.linalg.eigvalsh((product + tf.transpose(product)) / 2.0)
@@ -285,8 +272,6 @@ def frechet_distance_from_stats(mu1, cov1, mu2, cov2) -> float:
     eigendecomposition, with no complex numbers and no SciPy. Tiny negative eigenvalues from
     rounding are clipped to zero.
     """
-    import tensorflow as tf
-
     mu1, mu2 = np.asarray(mu1, np.float64), np.asarray(mu2, np.float64)
     cov1, cov2 = np.atleast_2d(cov1).astype(np.float64), np.atleast_2d(cov2).astype(np.float64)
     if mu1.shape != mu2.shape or cov1.shape != cov2.shape or cov1.shape != (mu1.size, mu1.size):
@@ -298,8 +283,6 @@ def frechet_distance_from_stats(mu1, cov1, mu2, cov2) -> float:
 
 
 def _tf_stats(f):
-    import tensorflow as tf
-
     f = tf.constant(f, tf.float64)
     mu = tf.reduce_mean(f, axis=0)
     centred = f - mu
@@ -351,8 +334,6 @@ def _reference_stats(pool_images: np.ndarray) -> dict:
 
 @lru_cache(maxsize=1)
 def _default_reference() -> dict:
-    from course_lib import data
-
     stats = _reference_stats(data.load_cats())
     cats, _ = heldout_set(["cat"])
     probs = _embed(cats)[1]
@@ -399,11 +380,8 @@ def score(images, value_range=(-1.0, 1.0), reference=None, repeats: int = 5,
     ``cat_fraction``, ``real_cat_prob``, ``real_cat_fraction``, ``diversity``, ``nn_ratio``,
     ``memorised_fraction``.
     """
-    repeats = int(repeats)
-    if repeats < 1:
-        raise ValueError(f"repeats must be >= 1, got {repeats}.")
-    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}.")
+    repeats = check_positive_int("repeats", repeats)
+    seed = check_seed(seed)
     x = _check_images(images, value_range, min_samples=MIN_SAMPLES)
     ref = _reference(reference)
     feats, probs = _embed(x)
@@ -496,8 +474,6 @@ class EvalCallback(keras.callbacks.Callback):
     def __init__(self, every: int = 1, num_samples: int = 500, seed: int = 1234,
                  repeats: int = 2, reference=None):
         super().__init__()
-        from course_lib.validation import check_positive_int
-
         self.every = check_positive_int("every", every)
         self.num_samples = check_positive_int("num_samples", num_samples, minimum=MIN_SAMPLES)
         self.seed, self.repeats, self.reference = int(seed), int(repeats), reference
@@ -547,8 +523,6 @@ class DiscriminatorProbe(keras.callbacks.Callback):
 
     def __init__(self, sets: dict, every: int = 1, batch_size: int = 500):
         super().__init__()
-        from course_lib.validation import check_positive_int
-
         if not isinstance(sets, dict) or not sets:
             raise TypeError("DiscriminatorProbe expects a dict {name: images} with at least one "
                             "entry, e.g. {'own cats': x[:100]}.")

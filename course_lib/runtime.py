@@ -8,7 +8,11 @@ from __future__ import annotations
 import os
 import random
 
+import keras
 import numpy as np
+import tensorflow as tf
+
+from course_lib.validation import check_positive_int, check_seed
 
 __all__ = ["available_cpus", "cap_threads", "set_seed"]
 
@@ -19,19 +23,7 @@ def set_seed(seed: int, deterministic: bool = False) -> None:
     Introduced in chapter 0. With ``deterministic=True`` TensorFlow's op determinism is turned
     on as well, so two runs on the same machine give identical losses (a little slower).
     """
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise TypeError(
-            f"set_seed: seed must be an int, got {type(seed).__name__} ({seed!r}). "
-            "Pass a whole number such as cl.set_seed(42)."
-        )
-    if not 0 <= int(seed) < 2**32:
-        raise ValueError(
-            f"set_seed: seed must be between 0 and 2**32 - 1, got {seed}. Use a smaller number."
-        )
-    import keras
-    import tensorflow as tf
-
-    seed = int(seed)
+    seed = check_seed(seed, example="cl.set_seed(42)")
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 - the legacy global generator is what learners use
     keras.utils.set_random_seed(seed)  # seeds python, numpy, TensorFlow and Keras' global RNG
@@ -65,12 +57,7 @@ def cap_threads(n: int | None = None) -> int:
     Must run before TensorFlow executes its first operation; later calls are ignored by
     TensorFlow, and this returns the count TensorFlow actually uses. Introduced in chapter 0.
     """
-    import tensorflow as tf
-
-    if n is None:
-        n = available_cpus()
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"cap_threads: n must be a positive int, got {n!r}.")
+    n = available_cpus() if n is None else check_positive_int("n", n)
     try:
         tf.config.threading.set_intra_op_parallelism_threads(n)
         tf.config.threading.set_inter_op_parallelism_threads(min(n, 2))

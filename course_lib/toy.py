@@ -20,7 +20,8 @@ import tensorflow as tf
 
 from course_lib import distributions as _dist
 from course_lib import losses as _losses
-from course_lib.validation import check_positive_int
+from course_lib.training import latent_batch
+from course_lib.validation import check_positive_int, check_positive_number, check_sigma
 
 __all__ = [
     "Coverage",
@@ -37,14 +38,6 @@ __all__ = [
 ]
 
 
-def _sigma(sigma, name="sigma") -> float:
-    if isinstance(sigma, bool) or not isinstance(sigma, int | float | np.integer | np.floating):
-        raise TypeError(f"{name} must be a number, got {type(sigma).__name__} ({sigma!r}).")
-    if not np.isfinite(sigma) or sigma <= 0:
-        raise ValueError(f"{name} must be a positive standard deviation, got {sigma!r}.")
-    return float(sigma)
-
-
 # ------------------------------------------------------------------------------ samplers
 def sample_normal_data(n, mu=0.0, sigma=1.0, seed=None) -> np.ndarray:
     """``n`` draws from N(mu, sigma^2) as float32 of shape ``(n, 1)`` (chapter 3).
@@ -52,7 +45,7 @@ def sample_normal_data(n, mu=0.0, sigma=1.0, seed=None) -> np.ndarray:
     The training data of the 1-D GAN; ``sigma`` is the standard deviation.
     """
     n = check_positive_int("n", n)
-    return _dist.sample_normal(n, mu, _sigma(sigma), seed=seed).astype(np.float32)[:, None]
+    return _dist.sample_normal(n, mu, check_sigma(sigma), seed=seed).astype(np.float32)[:, None]
 
 
 def ring_means(k=8, radius=2.0) -> np.ndarray:
@@ -61,7 +54,7 @@ def ring_means(k=8, radius=2.0) -> np.ndarray:
     The first centre is at angle 0, i.e. ``(radius, 0)``.
     """
     k = check_positive_int("k", k)
-    radius = _sigma(radius, "radius")
+    radius = check_positive_number("radius", radius)
     angles = 2 * np.pi * np.arange(k) / k
     return radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
 
@@ -91,7 +84,7 @@ def sample_mixture(n, means, sigma=0.1, weights=None, seed=None, return_labels=F
     """
     n = check_positive_int("n", n)
     m = _means(means)
-    sigma = _sigma(sigma)
+    sigma = check_sigma(sigma)
     k = len(m)
     if weights is None:
         w = np.full(k, 1.0 / k)
@@ -160,7 +153,7 @@ def density_on_grid(samples, grid, bandwidth=None) -> np.ndarray:
         q75, q25 = np.percentile(s, [75, 25])
         spread = min(float(np.std(s)), float(q75 - q25) / 1.34) or float(np.std(s))
         bandwidth = 0.9 * spread * s.size ** (-0.2) if spread > 0 else 1e-3
-    bandwidth = _sigma(float(bandwidth), "bandwidth")
+    bandwidth = check_positive_number("bandwidth", bandwidth)
     flat = g.ravel()
     out = np.empty(flat.shape)
     for i in range(0, flat.size, 256):  # chunks keep memory at 256 * n floats
@@ -205,7 +198,7 @@ def mode_coverage(samples, means, radius, min_count=None) -> Coverage:
             f"samples must have shape (n, {m.shape[1]}) to match means of dimension "
             f"{m.shape[1]}, got shape {np.shape(samples)}."
         )
-    radius = _sigma(radius, "radius")
+    radius = check_positive_number("radius", radius)
     if min_count is None:
         min_count = max(1, int(np.ceil(0.01 * len(s))))
     min_count = check_positive_int("min_count", min_count)
@@ -238,8 +231,6 @@ def generator_gradient_norm(gan, n=512, seed=0) -> float:
 
 
 def _latent(n, latent_dim, seed):
-    from course_lib.training import latent_batch
-
     return latent_batch(n, latent_dim, seed)
 
 

@@ -9,16 +9,33 @@ from __future__ import annotations
 
 import numbers
 
+import keras
 import numpy as np
+import tensorflow as tf
+
+from course_lib import compat
 
 __all__ = [
+    "as_numeric_array",
+    "check_dataset",
     "check_finite",
+    "check_fit_data",
+    "check_gan_optimizers",
+    "check_generator_loss",
     "check_images",
+    "check_label_smoothing",
+    "check_latent",
     "check_models",
     "check_positive_int",
     "check_positive_number",
+    "check_seed",
+    "check_sigma",
+    "check_value_range",
     "output_range",
 ]
+
+#: Seeds are what every random number generator in the course accepts: 0 <= seed < 2**32.
+SEED_LIMIT = 2**32
 
 
 def check_positive_int(name: str, value, minimum: int = 1) -> int:
@@ -34,6 +51,67 @@ def check_positive_int(name: str, value, minimum: int = 1) -> int:
             f"{minimum}."
         )
     return int(value)
+
+
+def check_seed(value, name: str = "seed", allow_none: bool = False, example: str | None = None):
+    """``value`` as an int in [0, 2**32 - 1] (or None with ``allow_none``), else an error.
+
+    ``example`` is the call shown in the message (default ``{name}=0``).
+    """
+    if value is None and allow_none:
+        return None
+    example = example or f"{name}=0"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        kind = "an int or None" if allow_none else "an int"
+        raise TypeError(
+            f"{name} must be {kind}, got {type(value).__name__} ({value!r}). "
+            f"Pass a whole number such as {example}."
+        )
+    if not 0 <= value < SEED_LIMIT:
+        raise ValueError(
+            f"{name} must be between 0 and 2**32 - 1, got {value}. Use a smaller number, "
+            f"e.g. {example}."
+        )
+    return int(value)
+
+
+def check_sigma(sigma, name: str = "sigma"):
+    """A standard deviation (a number or an array of them) that is finite and > 0.
+
+    Returns a float for a number and a float64 array for an array (chapter 1 evaluates
+    likelihoods on a grid of sigmas).
+    """
+    if isinstance(sigma, bool | str | bytes) or sigma is None:
+        raise TypeError(f"{name} must be a number, got {type(sigma).__name__} ({sigma!r}). "
+                        f"Pass a standard deviation such as {name}=1.0.")
+    try:
+        arr = np.asarray(sigma, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number, got {type(sigma).__name__} ({sigma!r}). "
+                        f"Pass a standard deviation such as {name}=1.0.") from None
+    if np.any(~np.isfinite(arr)) or np.any(arr <= 0):
+        raise ValueError(
+            f"{name} must be positive and finite, got {arr.tolist()!r}. {name} is the standard "
+            f"deviation (the square root of the variance); pass a number > 0 such as "
+            f"{name}=1.0."
+        )
+    return float(arr) if arr.ndim == 0 else arr
+
+
+def check_value_range(value_range) -> tuple[float, float]:
+    """``(low, high)`` as two finite floats with low < high, or an error saying why not."""
+    try:
+        lo, hi = (float(v) for v in value_range)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"value_range must be a pair of numbers such as (-1.0, 1.0), got {value_range!r}."
+        ) from None
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo >= hi:
+        raise ValueError(
+            f"value_range must be (low, high) with low < high, got {value_range!r}. "
+            "Use (-1, 1) for a tanh generator or (0, 1) for a sigmoid one."
+        )
+    return lo, hi
 
 
 def check_positive_number(name: str, value, allow_zero: bool = False) -> float:
@@ -79,7 +157,8 @@ def output_range(generator) -> tuple[float, float] | None:
     return {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}.get(name)
 
 
-def _as_numeric_array(x, name: str) -> np.ndarray:
+def as_numeric_array(x, name: str) -> np.ndarray:
+    """``x`` as a real-valued NumPy array, or a ``TypeError``/``ValueError`` saying why not."""
     if isinstance(x, str | bytes) or x is None:
         raise TypeError(
             f"{name} must be a numeric NumPy array, got {type(x).__name__}. Pass the images "
@@ -113,7 +192,7 @@ def check_images(x, name: str = "images", shape=None, value_range=None) -> np.nd
     output range. Data outside that range is the most common learner mistake: the discriminator
     then tells real from fake by brightness alone.
     """
-    arr = _as_numeric_array(x, name)
+    arr = as_numeric_array(x, name)
     if arr.ndim == 0 or arr.shape[0] == 0:
         raise ValueError(
             f"{name} is empty (shape {arr.shape}). Expected at least one sample; check the "
@@ -173,8 +252,6 @@ def _shape(model, attr):
 
 def check_models(generator, discriminator, latent_dim) -> None:
     """Check that noise -> generator -> discriminator fits together (chapter 4)."""
-    import keras
-
     for nm, m in (("generator", generator), ("discriminator", discriminator)):
         if not isinstance(m, keras.Model):
             raise TypeError(
@@ -217,3 +294,122 @@ def check_models(generator, discriminator, latent_dim) -> None:
             f"The discriminator must output one logit per sample, shape (n, 1), but it outputs "
             f"{tuple(d_out[1:])}. End it with keras.layers.Dense(1)."
         )
+
+
+# ------------------------------------------------------------------ GAN.compile, fit, generate
+def check_gan_optimizers(d_optimizer, g_optimizer, discriminator, generator) -> None:
+    """Two distinct Keras optimizers, each fresh or already used on its own network only."""
+    for nm, opt in (("d_optimizer", d_optimizer), ("g_optimizer", g_optimizer)):
+        if not isinstance(opt, keras.optimizers.Optimizer):
+            raise TypeError(
+                f"GAN.compile: {nm} must be a keras optimizer instance, got "
+                f"{type(opt).__name__}. Pass e.g. {nm}=keras.optimizers.Adam(2e-4, beta_1=0.5)."
+            )
+    if d_optimizer is g_optimizer:
+        raise ValueError(
+            "GAN.compile: d_optimizer and g_optimizer are the same object. Each network "
+            "needs its own optimizer (its own moment estimates); create two."
+        )
+    for nm, opt, net in (("d_optimizer", d_optimizer, discriminator),
+                         ("g_optimizer", g_optimizer, generator)):
+        used = compat.optimizer_variables(opt)
+        if used is not None and {id(v) for v in used} != {id(v) for v in net.trainable_variables}:
+            raise ValueError(
+                f"GAN.compile: {nm} was already used to train other weights than the "
+                f"{net.name}'s. Each network needs a fresh optimizer; create a new one, "
+                f"e.g. {nm}=keras.optimizers.Adam(2e-4, beta_1=0.5)."
+            )
+
+
+def check_generator_loss(name, known) -> str:
+    """``name`` if it is one of the generator losses ``known``, else a ``ValueError``."""
+    if name not in known:
+        raise ValueError(
+            f"GAN.compile: unknown generator_loss {name!r}. Expected one of "
+            f"{sorted(known)}; pass generator_loss='non_saturating' (the usual choice, chapter 3)."
+        )
+    return name
+
+
+def check_label_smoothing(value) -> float:
+    """One-sided label smoothing: a number in [0, 0.5)."""
+    value = check_positive_number("label_smoothing", value, allow_zero=True)
+    if value >= 0.5:
+        raise ValueError(
+            f"GAN.compile: label_smoothing must be < 0.5, got {value}: at 0.5 the "
+            "real target equals the fake one and D learns nothing. Use 0.0 (none) or 0.1."
+        )
+    return value
+
+
+def check_dataset(ds, sample_shape) -> None:
+    """A batched ``tf.data.Dataset`` whose samples have the discriminator's ``sample_shape``."""
+    spec = ds.element_spec
+    spec = spec[0] if isinstance(spec, tuple) else spec
+    got = tuple(spec.shape[1:]) if spec.shape.rank else None
+    if sample_shape is not None and got is not None and None not in got and got != sample_shape:
+        raise ValueError(
+            f"The dataset yields samples of shape {got}, but the discriminator expects "
+            f"{sample_shape}. Batch the dataset (ds.batch(64)) and reshape its elements."
+        )
+
+
+def check_fit_data(x, y, batch_size, sample_shape, value_range, replicas=1):
+    """The real samples of ``GAN.fit``: return ``(x, batch_size)``, checked.
+
+    ``x`` is a ``tf.data.Dataset`` (checked for its sample shape) or an array (checked for
+    shape, NaN and ``value_range``, and that ``batch_size`` fits it and splits evenly over
+    ``replicas``).
+    """
+    if y is not None:
+        raise ValueError(
+            "GAN.fit takes real samples only (y must be None): the labels real=1 / fake=0 "
+            "are made inside train_step."
+        )
+    if x is None:
+        raise ValueError(
+            "GAN.fit needs the real samples: x is None. Pass an array of images, e.g. "
+            "gan.fit(cl.data.load_cats(), batch_size=64, epochs=5)."
+        )
+    if isinstance(x, tf.data.Dataset):
+        check_dataset(x, sample_shape)
+        return x, batch_size
+    x = check_images(x, "x", shape=sample_shape, value_range=value_range)
+    if batch_size is None:
+        return x, None
+    batch_size = check_positive_int("batch_size", batch_size)
+    if batch_size > len(x):
+        raise ValueError(
+            f"batch_size={batch_size} is larger than the {len(x)} samples. "
+            "Use a batch size no larger than the data."
+        )
+    if batch_size % replicas:
+        raise ValueError(
+            f"batch_size={batch_size} cannot be split evenly over the {replicas} "
+            "replicas of the distribution strategy. Use a multiple of "
+            f"{replicas} (the batch size is the global batch)."
+        )
+    return x, batch_size
+
+
+def check_latent(z, n, latent_dim: int) -> np.ndarray:
+    """Latent vectors ``z`` as float32 ``(n, latent_dim)``; ``n``, if given, must match."""
+    if n is not None and n != len(z):
+        raise ValueError(
+            f"generate got n={n} but {len(z)} latent vectors z. Pass n (seeded noise is "
+            "drawn for you) or z (your own latent vectors), not both."
+        )
+    try:
+        z = np.asarray(z, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"z must be a numeric array of shape (n, {latent_dim}), got "
+            f"{type(z).__name__}. Draw it with cl.training.latent_batch(n, {latent_dim})."
+        ) from None
+    if z.ndim != 2 or z.shape[1] != latent_dim or len(z) == 0:
+        raise ValueError(
+            f"z must have shape (n, {latent_dim}) with n >= 1, got {z.shape}. Draw it "
+            f"with cl.training.latent_batch(n, {latent_dim})."
+        )
+    check_finite("z", z)
+    return z

@@ -105,8 +105,10 @@ def test_sample_normal_is_seeded_and_validates_n():
     assert not np.array_equal(a, dist.sample_normal(1000, 5.0, 0.1, seed=8))
     assert a.shape == (1000,) and abs(a.mean() - 5.0) < 0.02
     assert dist.sample_normal(0, seed=0).shape == (0,)
-    for bad in (-1, 2.5, True, "3"):
-        with pytest.raises(ValueError, match="non-negative int"):
+    with pytest.raises(ValueError, match="n must be >= 0"):
+        dist.sample_normal(-1, seed=0)
+    for bad in (2.5, True, "3"):  # the wrong kind of value: a TypeError
+        with pytest.raises(TypeError, match="n must be an int"):
             dist.sample_normal(bad, seed=0)
 
 

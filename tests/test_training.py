@@ -142,4 +142,4 @@ def test_a_diverged_gan_can_fit_again_after_restore(tmp_path):
     cl.checkpoints.restore(gan, tmp_path)
     gan.fit(cl.data.load_cats()[:16], batch_size=8, epochs=1, verbose=0,
             callbacks=[cl.checkpoints.GANCheckpoint(tmp_path)])
-    assert gan._diverged_at is None and cl.checkpoints.latest_epoch(tmp_path) == 1
+    assert gan.diverged_at is None and cl.checkpoints.latest_epoch(tmp_path) == 1
