@@ -1,16 +1,44 @@
-"""The case study's recipes: its defaults and the one factory for its GAN (chapters 4-5).
+"""The case study's recipes: its defaults, its run configuration, its GAN factory and its
+training run (chapters 4-5).
 
 The command line (``python -m course_lib train-cats``), the benchmarks and the chapter notebooks
 all build the case study's GAN here, so there is one place that says what "the default run" is.
+The shape follows flax's examples (``configs/default.py`` + ``train_and_evaluate(config,
+workdir)``): one frozen dataclass per kind of run, :class:`TrainCatsConfig`, and one function that
+runs it, :func:`train_cats`. A later family (a diffusion model, a conditional GAN) copies it: a
+``Train...Config``, a ``build_...`` factory and a ``train_...(config, out_dir)``.
+
+A run directory holds ``config.json`` (the config's fields, plus the number of replicas),
+``history.json`` (one row per finished epoch), ``checkpoints/`` and, at the end,
+``samples.npy`` and ``samples.png``. Its file I/O is done by the small ``_prepare_run_dir``,
+``_load_resume_state``, ``_HistoryWriter`` and ``_write_samples`` helpers below.
 """
 
 from __future__ import annotations
 
-__all__ = ["DEFAULTS", "build_gan", "make_strategy"]
+import dataclasses
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from course_lib import checkpoints, data, models, plotting, runtime, training
+from course_lib.files import read_json, save_npy_atomic, write_json_atomic
+from course_lib.validation import check_learning_rate, check_positive_int, check_seed
+
+__all__ = ["DEFAULTS", "TrainCatsConfig", "build_gan", "make_strategy", "train_cats"]
 
 #: The case study's defaults (chapter 5): a DCGAN, tuned for ~3 minutes on 2 CPU cores.
 DEFAULTS = {"model": "dcgan", "epochs": 500, "batch_size": 64, "seed": 0, "latent_dim": 100,
             "learning_rate": 5e-4, "num_samples": 1000, "sample_seed": 1234}
+
+MODELS = ("mlp", "dcgan")
+STRATEGIES = ("default", "mirrored")
 
 
 def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent_dim"],
@@ -21,21 +49,17 @@ def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent
 
     Call it inside ``strategy.scope()`` to train under a distribution strategy.
     """
-    import keras
-
-    import course_lib as cl
-
-    if model not in ("mlp", "dcgan"):
+    if model not in MODELS:
         raise ValueError(f"Unknown model {model!r}. Expected 'mlp' or 'dcgan'.")
     if model == "mlp":
         if width is not None:
             raise ValueError("width applies to the DCGAN only; leave it out for model='mlp'.")
-        gen, disc = cl.models.mlp_generator(latent_dim=latent_dim), cl.models.mlp_discriminator()
+        gen, disc = models.mlp_generator(latent_dim=latent_dim), models.mlp_discriminator()
     else:
         size = {} if width is None else {"width": width}
-        gen = cl.models.dcgan_generator(latent_dim=latent_dim, **size)
-        disc = cl.models.dcgan_discriminator(**size)
-    gan = cl.training.GAN(gen, disc, latent_dim=latent_dim, seed=seed)
+        gen = models.dcgan_generator(latent_dim=latent_dim, **size)
+        disc = models.dcgan_discriminator(**size)
+    gan = training.GAN(gen, disc, latent_dim=latent_dim, seed=seed)
     gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
                 g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5))
     return gan
@@ -48,8 +72,6 @@ def make_strategy(name: str):
     device (tests configure two); ``"default"`` is the usual single-device strategy. The same
     devices always give the same strategy object.
     """
-    import tensorflow as tf
-
     if name == "default":
         return tf.distribute.get_strategy()
     if name != "mirrored":
@@ -66,3 +88,204 @@ def make_strategy(name: str):
 _STRATEGIES: dict = {}
 
 
+# ------------------------------------------------------------------ the train-cats run
+@dataclass(frozen=True)
+class TrainCatsConfig:
+    """Everything that defines a ``train-cats`` run (chapter 5); ``config.json`` is its asdict.
+
+    ``epochs`` is the total (also when resuming). A resumed run must keep the fields in
+    ``FIXED``; ``epochs``, ``learning_rate`` (e.g. lowered after a divergence) and
+    ``strategy`` may change. ``width`` is the DCGAN's width (None: the default 32).
+    """
+
+    model: str = DEFAULTS["model"]
+    epochs: int = DEFAULTS["epochs"]
+    batch_size: int = DEFAULTS["batch_size"]
+    seed: int = DEFAULTS["seed"]
+    latent_dim: int = DEFAULTS["latent_dim"]
+    learning_rate: float = DEFAULTS["learning_rate"]
+    num_samples: int = DEFAULTS["num_samples"]
+    sample_seed: int = DEFAULTS["sample_seed"]
+    strategy: str = "default"
+    width: int | None = None
+
+    #: The settings a resumed run must share with the run it continues.
+    FIXED: ClassVar[tuple[str, ...]] = ("model", "batch_size", "seed", "latent_dim", "width")
+
+    def __post_init__(self):
+        for name in ("epochs", "batch_size", "latent_dim", "num_samples"):
+            check_positive_int(name, getattr(self, name))
+        check_seed(self.seed)
+        check_seed(self.sample_seed, "sample_seed")
+        check_learning_rate(self.learning_rate)
+        for name, value, known in (("model", self.model, MODELS),
+                                   ("strategy", self.strategy, STRATEGIES)):
+            if value not in known:
+                raise ValueError(f"Unknown {name} {value!r}. Expected one of {known}.")
+        if self.width is not None:
+            check_positive_int("width", self.width)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def resume_conflicts(self, saved: dict) -> dict:
+        """``{field: (saved value, this value)}`` for each fixed field that differs."""
+        mine = self.to_dict()
+        return {k: (saved.get(k), mine[k]) for k in self.FIXED if saved.get(k) != mine[k]}
+
+
+def train_cats(config: TrainCatsConfig, out_dir, resume: bool = False, progress: bool = True,
+               data_dir=None, callbacks=()) -> dict:
+    """Train (or, with ``resume``, continue) a cat GAN in ``out_dir``; return a summary.
+
+    This is ``python -m course_lib train-cats`` as a function (chapter 5): the same run, the
+    same files, the same numbers. ``callbacks`` are extra Keras callbacks (the benchmarks score
+    the GAN along the way); ``data_dir`` is an alternative copy of the data files.
+    """
+    if not isinstance(config, TrainCatsConfig):
+        raise TypeError(f"config must be a TrainCatsConfig, got {type(config).__name__}. "
+                        "Build one with cl.recipes.TrainCatsConfig(epochs=...).")
+    out = Path(out_dir)
+    _prepare_run_dir(out, config, resume)
+    cats = data.load_cats(value_range=(-1.0, 1.0), data_dir=data_dir)
+    if config.batch_size > len(cats):
+        raise ValueError(f"--batch-size {config.batch_size} is larger than the {len(cats)} "
+                         "cats. Use a batch size of at most 1000 (64 is the default).")
+    runtime.set_seed(config.seed, deterministic=True)  # after the checks: global state
+    strategy = _replicated(config)
+    with strategy.scope():
+        gan = build_gan(config.model, config.latent_dim, config.learning_rate, config.seed,
+                        config.width)
+        start = _load_resume_state(gan, out, config, resume)
+    _write_config(out, config, strategy.num_replicas_in_sync)
+    t0 = time.perf_counter()
+    if start < config.epochs:
+        history = _HistoryWriter(out / "history.json", _earlier_history(out, start))
+        extra = [history, *callbacks]
+        _fit(gan, cats, config, start, out, extra, progress)
+    else:
+        print(f"{out} is already trained for {start} epochs (asked for {config.epochs}).",
+              file=sys.stderr)
+    seconds = time.perf_counter() - t0
+    _write_samples(gan, out, config)
+    return {"out": str(out), "start_epoch": start, "epochs": config.epochs,
+            "replicas": strategy.num_replicas_in_sync, "train_seconds": round(seconds, 1)}
+
+
+def _replicated(config):
+    """The run's strategy, checked: the global batch must split evenly over its replicas."""
+    strategy = make_strategy(config.strategy)
+    replicas = strategy.num_replicas_in_sync
+    if config.strategy == "mirrored" and replicas == 1:
+        print("--strategy mirrored found one device only: training on a single replica.",
+              file=sys.stderr)
+    if config.batch_size % replicas:
+        raise ValueError(
+            f"--batch-size {config.batch_size} cannot be split evenly over the {replicas} "
+            f"replicas of --strategy {config.strategy}. Use a multiple of {replicas}: the "
+            "batch size is the global batch."
+        )
+    return strategy
+
+
+def _fit(gan, cats, config, start, out, callbacks, progress):
+    """Epochs ``start .. config.epochs - 1``, checkpointed; a divergence says how to go on."""
+    ckpt_dir = out / "checkpoints"
+    ds = data.as_dataset(cats, config.batch_size, seed=config.seed, epochs=config.epochs,
+                         start_epoch=start)
+    callbacks = [*callbacks, checkpoints.GANCheckpoint(ckpt_dir)]
+    if progress:
+        callbacks.insert(0, training.ProgressBar(desc=f"{config.model} on cats"))
+    try:
+        gan.fit(ds, epochs=config.epochs, initial_epoch=start,
+                steps_per_epoch=len(cats) // config.batch_size, verbose=0,
+                callbacks=callbacks, shuffle=False)
+    except training.TrainingDivergedError as exc:
+        good = checkpoints.latest_epoch(ckpt_dir)
+        raise training.TrainingDivergedError(
+            f"{exc} The run in {out} keeps its checkpoint of epoch {good}. To continue, "
+            f"resume it with a lower learning rate: python -m course_lib train-cats "
+            f"--out {out} --resume --learning-rate {config.learning_rate / 4:g} (and the "
+            "run's other settings)."
+        ) from None
+
+
+# ------------------------------------------------------------------ the run directory's files
+def _prepare_run_dir(out: Path, config: TrainCatsConfig, resume: bool) -> None:
+    """Refuse an ``out`` that is a file, holds another run, or (resuming) other settings."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file. Expected a directory for the run; pass "
+                         "another path.")
+    parent = next((p for p in out.absolute().parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise ValueError(f"--out {out} cannot be created because {parent} is a file. Expected "
+                         "a path inside a directory; pass another path.")
+    config_path, ckpt_dir = out / "config.json", out / "checkpoints"
+    if not resume:
+        if config_path.exists() or (ckpt_dir.exists() and any(ckpt_dir.iterdir())):
+            raise ValueError(f"{out} already holds a run. Pass --resume to continue it, or "
+                             "choose an empty --out directory.")
+        return
+    if config_path.exists():
+        diff = config.resume_conflicts(read_json(config_path, "settings"))
+        if diff:
+            raise ValueError(
+                "--resume with settings that differ from the run in "
+                f"{out}: {', '.join(f'{k} was {a!r}, now {b!r}' for k, (a, b) in diff.items())}. "
+                "Resume with the original settings (only --learning-rate, --epochs and "
+                "--strategy may change), or start a new run in another --out."
+            )
+
+
+def _load_resume_state(gan, out: Path, config: TrainCatsConfig, resume: bool) -> int:
+    """Restore the latest checkpoint into ``gan`` when resuming; return its epoch (0: none)."""
+    if not resume:
+        return 0
+    ckpt_dir = out / "checkpoints"
+    start = checkpoints.restore(gan, ckpt_dir)
+    if start:  # the checkpoint restored the old rate; a lowered one takes over from here
+        gan.d_optimizer.learning_rate = config.learning_rate
+        gan.g_optimizer.learning_rate = config.learning_rate
+    else:
+        print(f"No checkpoint in {ckpt_dir}: starting a new run.", file=sys.stderr)
+    return start
+
+
+def _write_config(out: Path, config: TrainCatsConfig, replicas: int) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(out / "config.json", {**config.to_dict(), "replicas": replicas})
+
+
+def _earlier_history(out: Path, start: int) -> list:
+    """The history rows of the epochs a resumed run keeps (none for a new run)."""
+    path = out / "history.json"
+    if not start or not path.exists():
+        return []
+    return [h for h in read_json(path, "history") if h["epoch"] <= start]
+
+
+class _HistoryWriter(keras.callbacks.Callback):
+    """Appends one row per finished, finite epoch to ``history.json`` (written atomically)."""
+
+    def __init__(self, path: Path, rows: list):
+        super().__init__()
+        self.path, self.rows, self.t0 = path, rows, 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.t0 = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if not all(np.isfinite(float(v)) for v in logs.values()):
+            return
+        self.rows.append({"epoch": epoch + 1, "seconds": time.perf_counter() - self.t0,
+                          **{k: float(v) for k, v in logs.items()}})
+        write_json_atomic(self.path, self.rows)
+
+
+def _write_samples(gan, out: Path, config: TrainCatsConfig) -> None:
+    """``samples.npy`` (``num_samples`` seeded samples) and a 64-sample ``samples.png``."""
+    samples = gan.generate(config.num_samples, seed=config.sample_seed)
+    save_npy_atomic(out / "samples.npy", samples.astype(np.float32))
+    plotting.save_image_grid(samples[:64], out / "samples.png",
+                             title=f"{config.model}, {config.epochs} epochs")

@@ -25,6 +25,7 @@ __all__ = [
     "check_images",
     "check_label_smoothing",
     "check_latent",
+    "check_learning_rate",
     "check_models",
     "check_positive_int",
     "check_positive_number",
@@ -128,6 +129,15 @@ def check_positive_number(name: str, value, allow_zero: bool = False) -> float:
             f"{name} must be a finite number {bound}, got {value}. Pass a value {bound}, "
             "e.g. a small positive float."
         )
+    return value
+
+
+def check_learning_rate(value, name: str = "learning_rate") -> float:
+    """An optimizer's learning rate: a number strictly between 0 and 1."""
+    value = check_positive_number(name, value)
+    if value >= 1:
+        raise ValueError(f"{name} must be between 0 and 1 (exclusive), got {value}. Typical "
+                         "rates for Adam are 1e-4 to 1e-3.")
     return value
 
 

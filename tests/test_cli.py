@@ -9,16 +9,19 @@ import json
 import pytest
 
 import course_lib.tools.cli as cli
+from course_lib.recipes import DEFAULTS, TrainCatsConfig, make_strategy
 
 
 def test_train_cats_options():
     args = cli.build_parser().parse_args(["train-cats", "--out", "run"])
-    assert args.strategy == "default" and not args.resume
-    assert (args.model, args.epochs, args.batch_size) == (
-        cli.DEFAULTS["model"], cli.DEFAULTS["epochs"], cli.DEFAULTS["batch_size"])
+    config = TrainCatsConfig(**cli.config_fields(args))
+    assert config.strategy == "default" and not args.resume
+    assert (config.model, config.epochs, config.batch_size) == (
+        DEFAULTS["model"], DEFAULTS["epochs"], DEFAULTS["batch_size"])
     args = cli.build_parser().parse_args(["train-cats", "--out", "r", "--strategy", "mirrored",
                                           "--resume", "--learning-rate", "1e-4"])
-    assert args.strategy == "mirrored" and args.resume and args.learning_rate == 1e-4
+    config = TrainCatsConfig(**cli.config_fields(args))
+    assert config.strategy == "mirrored" and args.resume and config.learning_rate == 1e-4
 
 
 def test_help_documents_the_strategy_and_global_batch(capsys):
@@ -33,9 +36,9 @@ def test_help_documents_the_strategy_and_global_batch(capsys):
 def test_make_strategy():
     import tensorflow as tf
 
-    assert cli.make_strategy("default") is tf.distribute.get_strategy()
+    assert make_strategy("default") is tf.distribute.get_strategy()
     with pytest.raises(ValueError, match="Unknown strategy 'tpu'. Expected 'default' or"):
-        cli.make_strategy("tpu")
+        make_strategy("tpu")
 
 
 def test_out_below_a_file(tmp_path, capsys):
@@ -49,7 +52,7 @@ def test_file_system_errors_print_one_line(monkeypatch, capsys, tmp_path):
     def denied(args):
         raise PermissionError(13, "Permission denied", "/runs/cats")
 
-    monkeypatch.setattr(cli, "train_cats", denied)
+    monkeypatch.setattr(cli, "_train_cats", denied)
     assert cli.main(["train-cats", "--out", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: Permission denied (/runs/cats)") and "writable" in err
@@ -59,7 +62,7 @@ def test_ctrl_c_says_how_to_resume(monkeypatch, capsys, tmp_path):
     def interrupted(args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "train_cats", interrupted)
+    monkeypatch.setattr(cli, "_train_cats", interrupted)
     assert cli.main(["train-cats", "--out", str(tmp_path / "run")]) == 130
     assert "--resume" in capsys.readouterr().err
 

@@ -276,7 +276,7 @@ RUNNER = textwrap.dedent("""
 
 CLI_CASES = {
     # name: (argv after train-cats, words the stderr must contain)
-    "epochs_zero": (["--out", "new", "--epochs", "0"], ["usage:", "--epochs must be at least 1"]),
+    "epochs_zero": (["--out", "new", "--epochs", "0"], ["usage:", "--epochs must be >= 1"]),
     "unknown_model": (["--out", "new", "--model", "gan"], ["usage:", "invalid choice: 'gan'",
                                                            "'dcgan'"]),
     "learning_rate": (["--out", "new", "--learning-rate", "3"], ["usage:", "between 0 and 1"]),
