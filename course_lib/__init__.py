@@ -6,53 +6,65 @@ no files. Start every notebook with::
     import course_lib as cl
     cl.set_seed(42)
 
-Public modules: ``data`` (Animal Shape cats), ``distributions`` (chapter 1), ``losses``
-(chapters 2-3), ``models`` (chapters 4-6), ``training`` (the ``GAN`` model and its callbacks),
-``evaluation`` (scores for generated cats), ``augment`` (DiffAugment),
-``plotting``, ``checks`` (exercise feedback), ``runtime`` (seeds and threads), ``recipes``
-(the case study's defaults and its GAN factory). The course's tooling (command line, notebook
-tools) lives in ``course_lib.tools`` and is not imported here.
+Each module is imported the first time it is used (``cl.training`` imports
+``course_lib.training``), so ``python -m course_lib make-exercises`` starts without TensorFlow.
+
+Where each chapter's code lives (chapter -> module):
+
+==========================  =====================================================================
+chapter                     modules
+==========================  =====================================================================
+0 welcome                   ``runtime`` (``set_seed``, ``cap_threads``), ``data`` (the cats)
+1 distributions             ``distributions`` (the normal distribution, likelihoods)
+2 cross-entropy             ``losses`` (binary cross-entropy on logits)
+3 GAN losses                ``losses`` (GAN losses), ``training`` (``GAN``, callbacks),
+                            ``toy`` (1-D and 2-D toy data, mode coverage)
+4 the article's GAN         ``article`` (the article's code, run and repaired), ``models``
+                            (generators, discriminators), ``validation`` (input checks),
+                            ``cost`` (FLOPs)
+5 cats case study           ``recipes`` (defaults, ``build_gan``, ``TrainCatsConfig``,
+                            ``train_cats``), ``checkpoints`` (exact resume), ``evaluation``
+                            (Fréchet distance, scores), ``augment`` (DiffAugment), ``plotting``
+6 challenges and the VAE    ``vae`` (``cl.vae.VAE``: the one place the VAE lives), ``toy``
+exercises                   ``checks`` (feedback on the exercise notebooks)
+==========================  =====================================================================
+
+``compat`` gathers the few Keras internals course_lib relies on; ``files`` the run directory's
+atomic writes. The course's tooling (command line, notebook tools) lives in
+``course_lib.tools`` and is not imported here.
 """
 
-from course_lib import (
-    article,
-    augment,
-    checkpoints,
-    checks,
-    cost,
-    data,
-    distributions,
-    evaluation,
-    losses,
-    models,
-    plotting,
-    recipes,
-    runtime,
-    toy,
-    training,
-    vae,
-)
-from course_lib.runtime import cap_threads, set_seed
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "article",
-    "augment",
-    "cap_threads",
-    "checkpoints",
-    "checks",
-    "cost",
-    "data",
-    "distributions",
-    "evaluation",
-    "losses",
-    "models",
-    "plotting",
-    "recipes",
-    "runtime",
-    "set_seed",
-    "toy",
-    "training",
-    "vae",
-]
+#: The learner-facing modules, imported on first use.
+_MODULES = (
+    "article", "augment", "checkpoints", "checks", "compat", "cost", "data", "distributions",
+    "evaluation", "files", "losses", "models", "plotting", "recipes", "runtime", "toy",
+    "training", "vae", "validation",
+)
+#: Functions reached from the package itself, and the module that holds each.
+_FUNCTIONS = {"cap_threads": "runtime", "set_seed": "runtime"}
+
+__all__ = sorted([
+    "article", "augment", "cap_threads", "checkpoints", "checks", "cost", "data",
+    "distributions", "evaluation", "losses", "models", "plotting", "recipes", "runtime",
+    "set_seed", "toy", "training", "vae",
+])
+
+
+def __getattr__(name: str):
+    if name in _MODULES:
+        return importlib.import_module(f"{__name__}.{name}")  # also sets it as an attribute
+    if name in _FUNCTIONS:
+        value = getattr(importlib.import_module(f"{__name__}.{_FUNCTIONS[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *_MODULES, *_FUNCTIONS})

@@ -1,4 +1,4 @@
-"""Generators and discriminators (chapters 3, 4 and 5).
+"""Generators and discriminators (chapters 3, 4 and 5); the VAE of chapter 6 is ``cl.vae.VAE``.
 
 Conventions used across the course:
 
@@ -12,9 +12,10 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from course_lib.validation import check_positive_int
+
 __all__ = [
     "IMAGE_SHAPE",
-    "VAE",
     "dcgan_discriminator",
     "dcgan_generator",
     "mlp_discriminator",
@@ -26,12 +27,6 @@ __all__ = [
 IMAGE_SHAPE = (28, 28, 1)
 
 
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}.")
-    return value
-
-
 def mlp_generator(latent_dim: int = 100, hidden_units: int = 128) -> keras.Model:
     """The article's MLP generator 100 -> 128 -> 784, repaired (chapter 4).
 
@@ -39,8 +34,8 @@ def mlp_generator(latent_dim: int = 100, hidden_units: int = 128) -> keras.Model
     a flat 784-vector), no ``Flatten`` after a Dense layer (a no-op), and ``tanh`` instead of
     ``sigmoid`` so the output range [-1, 1] matches the scaled data.
     """
-    _positive_int("latent_dim", latent_dim)
-    _positive_int("hidden_units", hidden_units)
+    check_positive_int("latent_dim", latent_dim)
+    check_positive_int("hidden_units", hidden_units)
     return keras.Sequential(
         [
             keras.Input(shape=(latent_dim,), name="z"),
@@ -54,7 +49,7 @@ def mlp_generator(latent_dim: int = 100, hidden_units: int = 128) -> keras.Model
 
 def mlp_discriminator(hidden_units: int = 128) -> keras.Model:
     """The article's MLP discriminator 784 -> 128 -> 1, returning a logit (chapter 4)."""
-    _positive_int("hidden_units", hidden_units)
+    check_positive_int("hidden_units", hidden_units)
     return keras.Sequential(
         [
             keras.Input(shape=IMAGE_SHAPE, name="image"),
@@ -72,8 +67,8 @@ def dcgan_generator(latent_dim: int = 100, width: int = 32) -> keras.Model:
     Dense -> 7x7x(2w) -> transposed convolutions to 14x14xw and 28x28x1, batch norm and ReLU
     between, ``tanh`` at the end.
     """
-    _positive_int("latent_dim", latent_dim)
-    _positive_int("width", width)
+    check_positive_int("latent_dim", latent_dim)
+    check_positive_int("width", width)
     return keras.Sequential(
         [
             keras.Input(shape=(latent_dim,), name="z"),
@@ -92,7 +87,7 @@ def dcgan_generator(latent_dim: int = 100, width: int = 32) -> keras.Model:
 
 def dcgan_discriminator(width: int = 32, dropout: float = 0.3) -> keras.Model:
     """A small DCGAN discriminator: strided convolutions, LeakyReLU, a logit (chapter 5)."""
-    _positive_int("width", width)
+    check_positive_int("width", width)
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
     return keras.Sequential(
@@ -113,9 +108,9 @@ def dcgan_discriminator(width: int = 32, dropout: float = 0.3) -> keras.Model:
 def vector_generator(latent_dim: int = 1, output_dim: int = 1, hidden_units: int = 32,
                      output_activation: str | None = None) -> keras.Model:
     """A small MLP generator for vectors, e.g. the 1-D GAN of chapter 3."""
-    _positive_int("latent_dim", latent_dim)
-    _positive_int("output_dim", output_dim)
-    _positive_int("hidden_units", hidden_units)
+    check_positive_int("latent_dim", latent_dim)
+    check_positive_int("output_dim", output_dim)
+    check_positive_int("hidden_units", hidden_units)
     return keras.Sequential(
         [
             keras.Input(shape=(latent_dim,), name="z"),
@@ -129,8 +124,8 @@ def vector_generator(latent_dim: int = 1, output_dim: int = 1, hidden_units: int
 
 def vector_discriminator(input_dim: int = 1, hidden_units: int = 32) -> keras.Model:
     """A small MLP discriminator for vectors returning a logit (chapter 3)."""
-    _positive_int("input_dim", input_dim)
-    _positive_int("hidden_units", hidden_units)
+    check_positive_int("input_dim", input_dim)
+    check_positive_int("hidden_units", hidden_units)
     return keras.Sequential(
         [
             keras.Input(shape=(input_dim,), name="x"),
@@ -142,7 +137,3 @@ def vector_discriminator(input_dim: int = 1, hidden_units: int = 32) -> keras.Mo
         ],
         name="vector_discriminator",
     )
-
-
-# The VAE of chapter 6 lives in its own module; it is exposed here with the other models.
-from course_lib.vae import VAE  # noqa: E402

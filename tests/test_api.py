@@ -101,3 +101,26 @@ def test_gan_fits_images_and_vectors():
     h = vec.fit(np.random.default_rng(0).normal(3, 1, (128, 1)).astype("float32"),
                 batch_size=32, epochs=1, verbose=0)
     assert np.isfinite(h.history["d_loss"][-1]) and vec.generate(4).shape == (4, 1)
+
+
+def test_the_package_imports_modules_on_first_use():
+    code = textwrap.dedent("""
+        import sys
+        import course_lib as cl
+        import course_lib.tools.cli as cli
+        cli.build_parser().parse_args(["make-exercises", "--check"])
+        assert "tensorflow" not in sys.modules, "TensorFlow imported by the tools' start-up"
+        assert {"training", "vae", "set_seed", "recipes"} <= set(dir(cl))
+        assert cl.training.GAN is sys.modules["course_lib.training"].GAN
+        assert cl.set_seed is cl.runtime.set_seed
+        try:
+            cl.no_such_module
+        except AttributeError as exc:
+            assert "no_such_module" in str(exc)
+        else:
+            raise AssertionError("no AttributeError")
+        print("lazy")
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0 and "lazy" in out.stdout, out.stderr[-2000:]

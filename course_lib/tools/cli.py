@@ -53,7 +53,9 @@ def _seed(text):
 
 
 def _learning_rate(text):
-    return _checked(float, "--learning-rate", lambda v, value: v.check_learning_rate(value, "--learning-rate"))(text)
+    check = _checked(float, "--learning-rate",
+                     lambda v, value: v.check_learning_rate(value, "--learning-rate"))
+    return check(text)
 
 
 def build_parser() -> argparse.ArgumentParser:

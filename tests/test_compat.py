@@ -1,0 +1,43 @@
+"""The Keras internals course_lib relies on, one test each (course_lib.compat).
+
+If a Keras release renames or changes one of them, the matching test fails here, before a
+checkpoint silently loses a Dropout layer's noise state or a used optimizer passes as fresh.
+"""
+
+import keras
+import numpy as np
+
+from course_lib import compat
+
+
+def _nested():
+    inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dropout(0.5)],
+                             name="inner")
+    return keras.Sequential([keras.Input((4,)), inner, keras.layers.Dense(1)], name="outer")
+
+
+def test_flatten_layers_reaches_nested_layers_in_a_stable_order():
+    model = _nested()
+    layers = compat.flatten_layers(model)
+    kinds = sorted(type(layer).__name__ for layer in layers)
+    assert kinds == ["Dense", "Dense", "Dropout", "InputLayer", "InputLayer", "Sequential"]
+    assert [id(x) for x in compat.flatten_layers(model)] == [id(x) for x in layers]
+
+
+def test_seed_generators_finds_dropouts_noise_state():
+    dropout = keras.layers.Dropout(0.5, seed=3)
+    (sg,) = compat.seed_generators(dropout)
+    assert isinstance(sg, keras.random.SeedGenerator)
+    before = np.array(sg.state.numpy())
+    dropout(np.ones((2, 4), np.float32), training=True)
+    assert not np.array_equal(before, sg.state.numpy())  # the state we checkpoint moves
+    assert compat.seed_generators(keras.layers.Dense(2)) == []
+
+
+def test_optimizer_variables_are_the_built_for_variables():
+    model = _nested()
+    opt = keras.optimizers.Adam()
+    assert compat.optimizer_variables(opt) is None  # not built yet
+    opt.build(model.trainable_variables)
+    assert [id(v) for v in compat.optimizer_variables(opt)] == [
+        id(v) for v in model.trainable_variables]
