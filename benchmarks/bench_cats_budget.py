@@ -14,14 +14,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 
 import course_lib as cl  # noqa: E402
-from course_lib.recipes import DEFAULTS, build_gan  # noqa: E402
+from course_lib.recipes import DEFAULTS, TrainCatsConfig, train_cats  # noqa: E402
 
 
 class _Timer(keras.callbacks.Callback):
@@ -52,15 +54,12 @@ class _ScoreAt(keras.callbacks.Callback):
                   f"cat {s['cat_fraction']:6.1%}", flush=True)
 
 
-def run(width, epochs, rows):
-    cats = cl.data.load_cats()
-    cl.set_seed(DEFAULTS["seed"], deterministic=True)
-    gan = build_gan("dcgan", width=width)  # train-cats' settings: seed 0, Adam 5e-4
-    batch = DEFAULTS["batch_size"]
+def run(width, epochs, rows, workdir):
+    """``train_cats`` with train-cats' settings (seed 0, Adam 5e-4) and a DCGAN of ``width``."""
     timer = _Timer()
-    gan.fit(cl.data.as_dataset(cats, batch, seed=DEFAULTS["seed"], epochs=max(epochs)),
-            epochs=max(epochs), steps_per_epoch=len(cats) // batch, verbose=0, shuffle=False,
-            callbacks=[timer, _ScoreAt(epochs, timer, f"width {width}", rows)])
+    config = TrainCatsConfig(epochs=max(epochs), width=width)
+    train_cats(config, Path(workdir) / f"width_{width}", progress=False,
+               callbacks=[timer, _ScoreAt(epochs, timer, f"width {width}", rows)])
 
 
 def main(argv=None) -> int:
@@ -71,8 +70,9 @@ def main(argv=None) -> int:
     cl.cap_threads()
     rows = []
     print(f"{cl.runtime.available_cpus()} usable CPUs; scores of 1,000 samples")
-    run(32, args.epochs, rows)
-    run(64, args.wide_epochs, rows)
+    with tempfile.TemporaryDirectory() as workdir:
+        run(32, args.epochs, rows, workdir)
+        run(64, args.wide_epochs, rows, workdir)
     floor = rows[0][2]
     print(f"\n| run (seed {DEFAULTS['seed']}) | training time | FD | called \"cat\" | diversity |")
     print("|---|---|---|---|---|")

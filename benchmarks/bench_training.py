@@ -22,7 +22,6 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import course_lib as cl  # noqa: E402
@@ -30,15 +29,8 @@ import course_lib as cl  # noqa: E402
 TARGET_RATIO = 15.0
 
 
-def _adam():
-    return keras.optimizers.Adam(2e-4, beta_1=0.5)
-
-
 def _gan(kind, seed=0):
-    gan = cl.training.GAN(getattr(cl.models, f"{kind}_generator")(),
-                          getattr(cl.models, f"{kind}_discriminator")(), latent_dim=100, seed=seed)
-    gan.compile(d_optimizer=_adam(), g_optimizer=_adam())
-    return gan
+    return cl.recipes.build_gan(kind, latent_dim=100, learning_rate=2e-4, seed=seed)
 
 
 def _fit_epochs(gan, cats, batch_size, start, num_epochs=1):

@@ -18,8 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from course_lib import distributions as _dist
-from course_lib import losses as _losses
+from course_lib import distributions, losses
 from course_lib.training import latent_batch
 from course_lib.validation import check_positive_int, check_positive_number, check_sigma
 
@@ -45,7 +44,7 @@ def sample_normal_data(n, mu=0.0, sigma=1.0, seed=None) -> np.ndarray:
     The training data of the 1-D GAN; ``sigma`` is the standard deviation.
     """
     n = check_positive_int("n", n)
-    return _dist.sample_normal(n, mu, check_sigma(sigma), seed=seed).astype(np.float32)[:, None]
+    return distributions.sample_normal(n, mu, check_sigma(sigma), seed=seed).astype(np.float32)[:, None]
 
 
 def ring_means(k=8, radius=2.0) -> np.ndarray:
@@ -222,7 +221,7 @@ def generator_gradient_norm(gan, n=512, seed=0) -> float:
     if not hasattr(gan, "generator_loss_name"):
         raise ValueError("generator_gradient_norm needs a compiled GAN: call gan.compile(...) first.")
     z = tf.constant(_latent(n, gan.latent_dim, seed))
-    loss_fn = _losses.GENERATOR_LOSSES[gan.generator_loss_name]
+    loss_fn = losses.GENERATOR_LOSSES[gan.generator_loss_name]
     weights = gan.generator.trainable_weights
     with tf.GradientTape() as tape:
         loss = loss_fn(gan.discriminator(gan.generator(z, training=False), training=False))

@@ -210,7 +210,7 @@ class VAE(keras.Model):
         return {m.name: m.result() for m in self.metrics}
 
     def train_step(self, data):
-        x = data[0] if isinstance(data, tuple | list) else data
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         with tf.GradientTape() as tape:
             total, reconstruction, kl = self.compute_losses(x, training=True)
             scaled = total / tf.distribute.get_strategy().num_replicas_in_sync
@@ -219,7 +219,7 @@ class VAE(keras.Model):
         return self._update(total, reconstruction, kl)
 
     def test_step(self, data):
-        x = data[0] if isinstance(data, tuple | list) else data
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         return self._update(*self.compute_losses(x, training=False))
 
     # ------------------------------------------------------------------ fit and sampling
