@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from course_lib.validation import check_value_range
+
 __all__ = [
     "image_grid",
     "loss_curves",
@@ -43,7 +45,7 @@ def tile(images, ncols=None) -> np.ndarray:
 
 def _value_range(images, value_range):
     if value_range is not None:
-        return value_range
+        return check_value_range(value_range)
     lo = float(np.nanmin(images))
     return (-1.0, 1.0) if lo < 0 else (0.0, 1.0)
 

@@ -131,7 +131,8 @@ class GAN(keras.Model):
     # ------------------------------------------------------------------ the training step
     def d_step(self, real, share=None):
         """One discriminator update on a batch of real samples; G is not touched."""
-        fake = self.generator(self._noise(tf.shape(real)[0]), training=True)
+        z = self._noise(tf.shape(real)[0])
+        fake = self.generator(z, training=True)
         with tf.GradientTape() as tape:
             real_logits = self.discriminator(self._see(real), training=True)
             fake_logits = self.discriminator(self._see(fake), training=True)
@@ -162,22 +163,21 @@ class GAN(keras.Model):
         share = self._share(n)  # None on one device
         d_loss, acc_real, acc_fake = self.d_step(real, share)
         g_loss = self.g_step(n, share)
-        # A NaN gradient can hide behind a finite loss; NaN weights then flag the loss.
+        # A NaN gradient can hide behind a finite loss; the NaN weights it leaves flag the step.
         d_loss = _nan_unless_finite(d_loss, self.discriminator.trainable_weights)
         g_loss = _nan_unless_finite(g_loss, self.generator.trainable_weights)
-        pairs = ((self.d_loss_tracker, d_loss), (self.g_loss_tracker, g_loss),
-                 (self.d_acc_real_tracker, acc_real), (self.d_acc_fake_tracker, acc_fake))
-        # A replica without samples must not feed NaN means into the metrics.
-        has = tf.constant(True) if share is None else share > 0
-        for tracker, value in pairs:
-            if share is None:
-                tracker.update_state(value)
-            else:
-                tracker.update_state(tf.where(has, value, tf.zeros_like(value)),
-                                     sample_weight=tf.cast(has, tf.float32))
+        self._track((d_loss, g_loss, acc_real, acc_fake), share)
         return {m.name: m.result() for m in self.metrics}
 
     # ------------------------------------------------------------------ the step's helpers
+    def _track(self, values, share):
+        """Update the four trackers; a replica without samples (share 0) adds nothing."""
+        weight = None if share is None else tf.cast(share > 0, tf.float32)
+        for tracker, value in zip(self.metrics, values, strict=True):
+            if weight is not None:  # its means are NaN: replace them, then weigh them 0
+                value = tf.where(weight > 0, value, tf.zeros_like(value))
+            tracker.update_state(value, sample_weight=weight)
+
     def _noise(self, batch_size):
         """Standard-normal noise ``(batch_size, latent_dim)`` from the GAN's seed generator.
 

@@ -112,3 +112,38 @@ def test_build_gan_uses_the_case_study_settings():
         build_gan("vae")
     with pytest.raises(ValueError, match="DCGAN only"):
         build_gan("mlp", width=8)
+
+
+def test_train_cats_config_is_frozen_and_checked_by_the_validators():
+    import dataclasses
+
+    config = TrainCatsConfig(epochs=3)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.epochs = 4
+    assert {"model", "batch_size", "seed", "latent_dim", "learning_rate",
+            "strategy"} <= set(config.to_dict())
+    assert config.to_dict() == dataclasses.asdict(config)
+    with pytest.raises(ValueError, match="epochs must be >= 1"):
+        TrainCatsConfig(epochs=0)
+    with pytest.raises(TypeError, match="seed must be an int"):
+        TrainCatsConfig(seed="1")
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        TrainCatsConfig(learning_rate=2.0)
+    with pytest.raises(ValueError, match="Unknown model 'gan'"):
+        TrainCatsConfig(model="gan")
+
+
+def test_resume_conflicts_compare_the_fixed_fields_only():
+    saved = {**TrainCatsConfig().to_dict(), "replicas": 1}
+    changed = TrainCatsConfig(epochs=9, learning_rate=1e-4, strategy="mirrored")
+    assert changed.resume_conflicts(saved) == {}
+    assert TrainCatsConfig(seed=3, model="mlp").resume_conflicts(saved) == {
+        "model": ("dcgan", "mlp"), "seed": (0, 3)}
+
+
+def test_train_cats_takes_a_config_object(tmp_path):
+    from course_lib.recipes import train_cats
+
+    with pytest.raises(TypeError, match="TrainCatsConfig"):
+        train_cats({"epochs": 1}, tmp_path / "run")
+    assert not (tmp_path / "run").exists()

@@ -105,6 +105,13 @@ def test_sample_grid_and_progress_bar(tmp_path):
     assert bar.bar.n == 4 * 2  # every batch counted
 
 
+def test_progress_bar_counts_only_the_epochs_a_resumed_fit_runs():
+    bar = cl.training.ProgressBar(leave=False)
+    _gan().fit(cl.data.load_cats()[:32], batch_size=16, epochs=5, initial_epoch=3, verbose=0,
+               callbacks=[bar])
+    assert bar.bar.total == 2 * 2 and bar.bar.n == 2 * 2
+
+
 def _nan_in_epoch_two(steps=2):
     """Batches for two epochs of ``steps`` batches each; the last batch holds a NaN pixel."""
     x = cl.data.load_cats()[: 2 * steps * 8].reshape(2 * steps, 8, 28, 28, 1).copy()
