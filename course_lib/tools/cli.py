@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from course_lib.files import read_json
+from course_lib.tools.nbtools import strip_notebook_files, sync_exercises
 
 __all__ = ["build_parser", "config_fields", "main"]
 
@@ -119,8 +119,6 @@ def main(argv=None) -> int:
         if args.command == "train-cats":
             print(json.dumps(_train_cats(args)))
         elif args.command == "make-exercises":
-            from course_lib.tools.nbtools import sync_exercises
-
             root = Path(args.root)
             stale = sync_exercises(root / "solutions", root / "exercises", check=args.check)
             if args.check and stale:
@@ -129,13 +127,7 @@ def main(argv=None) -> int:
                 return 1
             print(("stale: " if args.check else "written: ") + (", ".join(stale) or "none"))
         elif args.command == "strip-notebooks":
-            from course_lib.tools.nbtools import strip_notebook
-
-            for p in args.paths:
-                path = Path(p)
-                nb = read_json(path, "notebook")
-                path.write_text(json.dumps(strip_notebook(nb), indent=1, ensure_ascii=False,
-                                           sort_keys=True) + "\n", encoding="utf-8")
+            strip_notebook_files(args.paths)
     except (ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

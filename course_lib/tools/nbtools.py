@@ -18,7 +18,9 @@ import json
 import re
 from pathlib import Path
 
-__all__ = ["make_exercise", "strip_notebook", "sync_exercises"]
+from course_lib.files import read_json
+
+__all__ = ["make_exercise", "strip_notebook", "strip_notebook_files", "sync_exercises"]
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 MD_BEGIN, MD_END = "<!-- BEGIN SOLUTION -->", "<!-- END SOLUTION -->"
@@ -121,3 +123,11 @@ def sync_exercises(solutions_dir="solutions", exercises_dir="exercises", check=F
             if not check:
                 path.unlink()
     return stale
+
+
+def strip_notebook_files(paths) -> None:
+    """``strip-notebooks``: strip each notebook file in ``paths`` in place."""
+    for p in paths:
+        path = Path(p)
+        nb = read_json(path, "notebook")
+        path.write_text(_dump(strip_notebook(nb)), encoding="utf-8")
