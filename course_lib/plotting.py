@@ -9,9 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from course_lib.validation import check_value_range
 
+# ``matplotlib.pyplot`` is imported inside the functions that draw on pyplot's figures: importing
+# it chooses a backend, a side effect that ``import course_lib`` must not have.
 __all__ = [
     "image_grid",
     "loss_curves",
@@ -71,8 +74,6 @@ def image_grid(images, ncols=None, ax=None, title=None, value_range=None, cmap="
 
 def save_image_grid(images, path, ncols=None, title=None, value_range=None) -> Path:
     """Write an image grid to ``path`` (PNG) without touching pyplot's global state."""
-    from matplotlib.figure import Figure
-
     path = Path(path)
     if path.exists() and path.is_dir():
         raise ValueError(f"save_image_grid: {path} is a directory; pass a file name like grid.png.")

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 import tensorflow as tf
+from matplotlib.patches import Circle
 
 from course_lib import distributions, losses
 from course_lib.training import latent_batch
 from course_lib.validation import check_positive_int, check_positive_number, check_sigma
 
+# matplotlib.pyplot is imported where a figure is drawn (importing it picks a backend).
 __all__ = [
     "Coverage",
     "DensitySnapshots",
@@ -344,7 +346,6 @@ def plot_modes_2d(samples, means, radius, ax=None, title=None):
     red if not. The title is the coverage summary unless ``title`` is given. Returns ``ax``.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.patches import Circle
 
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
