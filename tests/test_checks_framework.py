@@ -29,7 +29,7 @@ def test_crashing_answer_is_a_failure_with_the_error_message():
 
 def test_result_text_and_html_show_expected_found_and_hint():
     result = Check("demo.x", "demo", lambda a: (_ for _ in ()).throw(
-        Failure("Wrong.", expected="1 < 2", found="3", hint="try again")))(object())
+        Failure("Wrong.", expected="1 < 2", found="3", hint="try again")))(lambda: 0)
     text, page = result.text(), result._repr_html_()
     for part in ("Expected: 1 < 2", "Found: 3", "Hint: try again", "failed"):
         assert part in text

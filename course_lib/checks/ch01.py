@@ -11,16 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib import distributions as dist
-from course_lib.checks import Failure, close, register
+from course_lib.checks import Failure, as_array, close, register
+from course_lib.checks.diagnose import Probe
 
 
 def _array(value, what: str) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Failure(f"{what} must be numbers.", expected="a NumPy array of floats",
-                      found=type(value).__name__) from None
-    return arr
+    return as_array(value, what)
 
 
 def _matches(found, candidate, rtol=1e-5, atol=1e-8) -> bool:
@@ -113,7 +109,9 @@ def _normal_pdf(answer):
             for candidate, message, hint in _pdf_mistakes(x, mu, sigma):
                 if _matches(found, candidate):
                     raise Failure(message, expected=_fmt(expected), found=_fmt(found), hint=hint)
-        close(found, expected, f"N(x; mu={mu}, sigma={sigma})",
+        probe = Probe(reference=dist.normal_pdf, calls=[(x, mu, sigma)],
+                      names=("x", "mu", "sigma"), inputs={"x": x, "x - mu": x - mu})
+        close(found, expected, f"N(x; mu={mu}, sigma={sigma})", probe=probe,
               hint="Check each factor: exp(-(x - mu)**2 / (2 * sigma**2)) / "
               "np.sqrt(2 * np.pi * sigma**2).")
     return "Your density matches the formula, with sigma the standard deviation."
