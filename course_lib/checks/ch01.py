@@ -172,6 +172,17 @@ def _log_likelihood(answer):
             if np.isclose(found, candidate, rtol=1e-6, atol=1e-6):
                 raise Failure(message, expected=f"{expected:.4f}", found=f"{found:.4f}",
                               hint=hint)
+    if not np.isclose(found, expected, rtol=1e-6, atol=1e-6):  # diagnose on more data sets
+        rng = np.random.default_rng(11)
+        calls = [(x, mu, sigma)] + [(rng.normal(m, s, size=1000), m + 0.3, s * 1.2)
+                                    for m, s in ((0.0, 1.0), (-2.0, 0.5), (5.0, 3.0))]
+        values = np.array([_scalar(answer(a.copy(), b, c), "The log-likelihood")
+                           for a, b, c in calls])
+        ref = np.array([float(dist.normal_log_likelihood(a, b, c)) for a, b, c in calls])
+        close(values, ref, "The log-likelihood", rtol=1e-6, probe=Probe(
+            reference=lambda a, b, c: float(dist.normal_log_likelihood(a, b, c)), calls=calls,
+            stacked=True, names=("x", "mu", "sigma"), counts={"data points": n}),
+            hint="Sum log N(x_i; mu, sigma^2) over all points.")
     close(found, expected, "The log-likelihood", rtol=1e-6,
           hint="Sum log N(x_i; mu, sigma^2) = -0.5*log(2*pi*sigma**2) - (x_i - mu)**2 / "
           "(2*sigma**2) over all points.")

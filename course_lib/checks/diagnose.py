@@ -175,6 +175,7 @@ def _conditions(probe: Probe, shape):
                            (f"where {name} > 0", v > 0), (f"where {name} = 1", v == 1),
                            (f"where {name} > 1", v > 1), (f"where {name} <= 0", v <= 0),
                            (f"where {name} is 0 or 1", (v == 0) | (v == 1)),
+                           (f"where |{name}| is 0 or 1", (v == 0) | (np.abs(v) == 1)),
                            (f"where {name} is not 0", v != 0)):
             if mask.any() and not mask.all():
                 out.append((text, name, mask))
@@ -249,6 +250,9 @@ def _named_offsets(probe: Probe):
            (half_log_2pi, "0.5 * log(2 pi), the Gaussian's normaliser",
             "Check the -0.5 * log(2 * pi * sigma**2) term."),
            (1.0, "1", "Look for a + 1 or - 1 too many or missing.")]
+    for name, n in probe.counts.items():  # the same constant once per example
+        out += [(n * value, f"{n} x {meaning}, once for each of the {n} {name}", fix)
+                for value, meaning, fix in list(out[:3]) if n >= 2]
     return out
 
 
@@ -366,6 +370,16 @@ def _reference_relations(f, e, what, probe) -> Finding | None:
         alt = probe.rerun(logit)
         if kind == "logits" and alt is not None and _near(f, alt, rtol=1e-3) and not _near(alt, e):
             return finding("value.logits_as_probs", name=name, what=what)
+    # one argument's sign flipped
+    for i in range(nargs):
+        def neg(args, i=i):
+            args = list(args)
+            args[i] = -np.asarray(args[i], dtype=np.float64)
+            return tuple(args)
+
+        alt = probe.rerun(neg)
+        if alt is not None and _near(f, alt) and not _near(alt, e):
+            return finding("value.negated", name=probe.name(i), what=what)
     # one argument ignored (the answer is the formula at 0 or 1 for it)
     for i in range(nargs):
         for value in (0.0, 1.0):
@@ -379,6 +393,20 @@ def _reference_relations(f, e, what, probe) -> Finding | None:
             alt = probe.rerun(fixed)
             if alt is not None and _near(f, alt) and not _near(alt, e):
                 return finding("value.ignored", name=probe.name(i), value=_g(value), what=what)
+    for i, j in itertools.combinations(range(nargs), 2):  # two arguments ignored
+        for vi, vj in itertools.product((0.0, 1.0), repeat=2):
+            def fixed2(args, i=i, j=j, vi=vi, vj=vj):
+                args = list(args)
+                for k, v in ((i, vi), (j, vj)):
+                    a = args[k]
+                    args[k] = np.full_like(np.asarray(a, dtype=np.float64), v) if np.ndim(a) \
+                        else v
+                return tuple(args)
+
+            alt = probe.rerun(fixed2)
+            if alt is not None and _near(f, alt) and not _near(alt, e):
+                return finding("value.ignored_two", a=probe.name(i), b=probe.name(j),
+                               va=_g(vi), vb=_g(vj), what=what)
     return None
 
 

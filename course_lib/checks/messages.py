@@ -137,14 +137,19 @@ TEXTS: dict[str, dict[str, str]] = {"en": {
     "value.swapped": "{what} is the formula with {a} and {b} swapped: your code uses each "
                      "argument in the other's place.",
     "value.swapped.hint": "Check the order of the arguments: ({order}).",
+    "value.negated": "{what} is the formula with -{name} in place of {name}: a sign (or, for "
+                     "logits, a label) is flipped for {name}.",
+    "value.negated.hint": "Check the sign with which {name} enters the formula.",
     "value.duplicated": "{what} is the formula with {a} used in place of {b}: your code never "
                         "reads {b}.",
     "value.duplicated.hint": "Use each argument where the formula has it: {b} is ignored now.",
     "value.ignored": "{what} is what the formula gives with {name} = {value}: your code ignores "
                      "{name}.",
+    "value.ignored_two": "{what} is what the formula gives with {a} = {va} and {b} = {vb}: your "
+                         "code ignores {a} and {b}.",
+    "value.ignored_two.hint": "Use the arguments {a} and {b} where the formula has them.",
     "value.ignored.hint": "Use the argument {name} where the formula has it.",
-    "value.logits_as_probs": "{what}: your code treats {name} as probabilities, but it holds "
-                             "logits.",
+    "value.logits_as_probs": "{what}: your code treats the logits in {name} as probabilities.",
     "value.logits_as_probs.hint": "Logits are any real number; the probability is "
                                   "sigmoid(logit). Use the from-logits formula.",
     "value.sigmoid_twice": "{what}: you applied the sigmoid to {name} and then a formula that "
@@ -157,7 +162,8 @@ TEXTS: dict[str, dict[str, str]] = {"en": {
     "value.partial_where": "{what} is right {where} only, and wrong elsewhere: the part of your "
                            "formula that matters there is off.",
     "value.partial_where.hint": "Compare your result with the expected one at an input outside "
-                                "that region: the difference shows which term is wrong.",
+                                "that region: the difference shows which term is wrong (x**2 "
+                                "and |x| agree only at 0 and 1: check the powers).",
     "value.partial": "{what} is right for {k} of {n} probe inputs{which} and wrong for the "
                      "others.",
     "value.partial.hint": "Compare the inputs where it is right with those where it is not.",
