@@ -19,6 +19,7 @@ live in :mod:`course_lib.checks.messages`, keyed by id. Each chapter's checks li
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -114,6 +115,11 @@ class _Answer:
         except Exception as exc:
             try:
                 exc._course_lib_learner = True
+                # a TypeError raised by the call itself, not inside the function's body:
+                # the function takes other arguments than the exercise's
+                tb = exc.__traceback__
+                exc._course_lib_signature = isinstance(exc, TypeError) and (
+                    tb is not None and tb.tb_next is None)
             except AttributeError:  # an exception type without a __dict__
                 pass
             raise
@@ -152,6 +158,9 @@ class Check:
         except Failure as f:
             return CheckResult(ex, False, f.message, f.expected, f.found, f.hint, key=f.key)
         except Exception as exc:
+            if getattr(exc, "_course_lib_signature", False):
+                return CheckResult(ex, False, say("call.signature", error=first_line(exc)),
+                                   hint=say("call.signature.hint"), key="call.signature")
             if getattr(exc, "_course_lib_learner", False):  # the learner's code crashed
                 return CheckResult(ex, False, say("raised", error=first_line(exc)),
                                    hint=say("raised.hint"), key="raised")
@@ -231,7 +240,7 @@ def describe(value) -> str:
         return f"an array of shape {value.shape} and dtype {value.dtype}"
     shape = getattr(value, "shape", None)
     if shape is not None:
-        return f"a {type(value).__name__} of shape {tuple(shape)}"
+        return f"a value of type {type(value).__name__} with shape {tuple(shape)}"
     if callable(value):
         return f"a function ({getattr(value, '__name__', type(value).__name__)})"
     return f"an object of type {type(value).__name__}"
@@ -270,7 +279,8 @@ def as_array(value, what: str, expects: str = "") -> np.ndarray:
 
 def first_line(exc: BaseException, limit: int = 200) -> str:
     """``Type: first useful line`` of an exception, at most ``limit`` characters."""
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    lines = [re.sub(r"^\{\{.*?\}\}\s*", "", ln.strip()) for ln in str(exc).splitlines()]
+    lines = [ln for ln in lines if ln]
     useful = [ln for ln in lines if not ln.startswith(("Traceback", "File ", "{{", "[["))]
     text = (useful or lines or [""])[0]
     text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__

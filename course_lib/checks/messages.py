@@ -18,6 +18,9 @@ TEXTS: dict[str, dict[str, str]] = {"en": {
                   "(): cl.checks.check(\"{exercise}\", your_function), not your_function().",
     "call.value.hint": "With () Python runs the function first and hands the check only its "
                        "result; the check needs to call your function on its own inputs.",
+    "call.signature": "Your function cannot be called with the exercise's arguments: {error}",
+    "call.signature.hint": "Keep the function's name and arguments exactly as the exercise "
+                           "gives them (def ...(...):) and write your code in its body.",
     "todo": "Replace `raise NotImplementedError()` with your code, then run the cell again.",
     "raised": "Your code raised {error}",
     "raised.hint": "Run your function on a small input in a new cell to see where it fails.",
