@@ -62,6 +62,9 @@ def _pdf_mistakes(x, mu, sigma):
             (np.exp(z2 / (2 * sigma**2)) / norm,
              "Your values grow away from mu: the exponent has the wrong sign.",
              "The exponent is -(x - mu)**2 / (2 * sigma**2): note the minus sign."),
+            (np.exp(-z2 / (2 * sigma)) / norm,
+             "The exponent has sigma where it needs sigma^2.",
+             "Use -(x - mu)**2 / (2 * sigma**2): sigma is squared in the exponent too."),
             (np.exp(-z2 / sigma**2) / norm,
              "The exponent is missing the factor 2 in its denominator.",
              "Use -(x - mu)**2 / (2 * sigma**2)."),
@@ -85,6 +88,7 @@ def _pdf_mistakes(x, mu, sigma):
 @register("ch01.normal_pdf", "The normal density N(x; mu, sigma^2)")
 def _normal_pdf(answer):
     cases = [(np.linspace(-4.0, 6.0, 11), 1.0, 2.0), (np.array([-1.2, -0.5, 0.0, 0.4]), -0.5, 0.5)]
+    results = []
     for x, mu, sigma in cases:
         try:
             found = answer(x.copy(), mu, sigma)
@@ -105,12 +109,19 @@ def _normal_pdf(answer):
             raise Failure("Return one density per x value.", expected=f"shape {expected.shape}",
                           found=f"shape {found.shape}",
                           hint="Compute elementwise with NumPy; do not sum or average.")
-        if not _matches(found, expected):
-            for candidate, message, hint in _pdf_mistakes(x, mu, sigma):
-                if _matches(found, candidate):
-                    raise Failure(message, expected=_fmt(expected), found=_fmt(found), hint=hint)
+        results.append((x, mu, sigma, found, expected))
+    # a listed mistake is named only if it explains the answer in every case (with sigma = 2,
+    # 2 * sigma and sigma**2 coincide: the second case tells them apart)
+    if not all(_matches(f, e) for *_, f, e in results):
+        per_case = [_pdf_mistakes(x, mu, sigma) for x, mu, sigma, _, _ in results]
+        for k, (_, message, hint) in enumerate(per_case[0]):
+            if all(_matches(f, mistakes[k][0]) for (*_, f, _e), mistakes in
+                   zip(results, per_case, strict=True)):
+                x, mu, sigma, f, e = next(r for r in results if not _matches(r[3], r[4]))
+                raise Failure(message, expected=_fmt(e), found=_fmt(f), hint=hint)
+    for x, mu, sigma, found, expected in results:
         probe = Probe(reference=dist.normal_pdf, calls=[(x, mu, sigma)],
-                      names=("x", "mu", "sigma"), inputs={"x": x, "x - mu": x - mu})
+                      names=("x", "mu", "sigma"), inputs={"x - mu": x - mu, "x": x})
         close(found, expected, f"N(x; mu={mu}, sigma={sigma})", probe=probe,
               hint="Check each factor: exp(-(x - mu)**2 / (2 * sigma**2)) / "
               "np.sqrt(2 * np.pi * sigma**2).")

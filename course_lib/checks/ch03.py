@@ -41,14 +41,17 @@ def _bce_probs(y, logits):
     return L.np_binary_cross_entropy(y, np.clip(np.asarray(logits, np.float64), 1e-7, 1 - 1e-7))
 
 
-def _scalar(value, what: str) -> float:
+def _scalar(value, what: str, loss: bool = True) -> float:
     arr = as_array(value, what, expects="one number (a float)")
     if arr.size != 1:
-        raise Failure(
-            f"{what} must be one number, the mean over the batch.", expected="shape ()",
-            found=f"shape {arr.shape}",
-            hint="Reduce the per-sample losses with np.mean (or tf.reduce_mean).",
-        )
+        if loss:
+            raise Failure(
+                f"{what} must be one number, the mean over the batch.", expected="shape ()",
+                found=f"shape {arr.shape}",
+                hint="Reduce the per-sample losses with np.mean (or tf.reduce_mean).")
+        raise Failure(f"{what} must be one number; your function returned {arr.size} "
+                      f"(shape {arr.shape}).", expected="one float", found=f"shape {arr.shape}",
+                      hint="Add the per-point terms up with np.sum into one number.")
     return float(arr.reshape(()))
 
 
@@ -197,8 +200,8 @@ def _game_value(answer):
                           found=f"{type(out).__name__}" if not isinstance(out, tuple | list)
                           else f"a {type(out).__name__} of {len(out)} values",
                           hint="End with `return v, jsd`.")
-        vs.append(_scalar(out[0], "V"))
-        jsds.append(_scalar(out[1], "jsd"))
+        vs.append(_scalar(out[0], "V", loss=False))
+        jsds.append(_scalar(out[1], "jsd", loss=False))
     vs, jsds = np.array(vs), np.array(jsds)
     ref = np.array([_value_and_jsd(p, q) for p, q in pairs])
     labels = [f"p_data {np.round(p, 2).tolist()}, p_g {np.round(q, 2).tolist()}"
@@ -246,7 +249,7 @@ def _game_value(answer):
           hint="m = (p_data + p_g) / 2; JSD = 1/2 sum p_data log(p_data / m) + 1/2 sum p_g "
           "log(p_g / m), natural log.")
     same = answer(pairs[0][0].copy(), pairs[0][0].copy())
-    close(np.array([_scalar(same[0], "V"), _scalar(same[1], "jsd")]),
+    close(np.array([_scalar(same[0], "V", loss=False), _scalar(same[1], "jsd", loss=False)]),
           np.array([-math.log(4.0), 0.0]), "(V, JSD) for p_g = p_data", rtol=1e-6, atol=1e-9,
           hint="With p_g = p_data, D* = 1/2 everywhere.")
     gap = float(np.max(np.abs(vs - (-math.log(4.0) + 2 * jsds))))
@@ -278,7 +281,7 @@ def _gap_cases():
           expects="one number (a float)")
 def _gap_to_optimum(answer):
     cases = _gap_cases()
-    found = np.array([_scalar(answer(d.copy(), p.copy(), q.copy()), "The gap")
+    found = np.array([_scalar(answer(d.copy(), p.copy(), q.copy()), "The gap", loss=False)
                       for d, p, q, _ in cases])
     expected = np.array([_gap_reference(d, p, q) for d, p, q, _ in cases])
 
@@ -301,6 +304,10 @@ def _gap_to_optimum(answer):
               "You weighted by p_data alone: the fakes' region does not count.",
               "Weight by both, (p_data + p_g) / 2: the samples D sees are real AND fake.",
               key="ch03.gap.data_weight"),
+        known(variant(lambda d, p, q: np.sum(np.abs(d - d_star(p, q)) * q) / np.sum(q)),
+              "You weighted by p_g alone: the real data's region does not count.",
+              "Weight by both, (p_data + p_g) / 2: the samples D sees are real AND fake.",
+              key="ch03.gap.fake_weight"),
         known(variant(lambda d, p, q: np.sum(np.abs(d - d_star(p, q)) * 0.5 * (p + q))),
               "You did not divide by the sum of the weights: the result depends on the grid's "
               "spacing.", "Divide the weighted sum by np.sum(weights).",

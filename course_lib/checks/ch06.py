@@ -153,11 +153,11 @@ _CASES += [
 _LABELS = ("healthy", "mode collapse", "discriminator wins")
 
 
-def _rule(history, pick, both=True, diversity_first=True, threshold=0.95):
+def _rule(history, pick, both=True, diversity_first=True, threshold=0.95, collapse_below=0.5):
     """The diagnosis with a choice of summary per metric and of the rule's logic."""
     last = {key: float(pick(np.asarray(values, dtype=np.float64)))
             for key, values in history.items()}
-    collapse = last["diversity"] < 0.5
+    collapse = last["diversity"] < collapse_below
     acc = (last["d_acc_real"] > threshold, last["d_acc_fake"] > threshold)
     wins = all(acc) if both else any(acc)
     if diversity_first:
@@ -189,6 +189,22 @@ _VARIANTS = [
      "diagnosis is the collapse."),
     ("the mean of the last two epochs", lambda h: _rule(h, lambda v: np.mean(v[-2:])),
      "v[-2:] holds two epochs; the last three are v[-3:]."),
+]
+_VARIANTS += [  # the right summaries with other thresholds (the first that fits is named)
+    (f"a diversity threshold {side} than 0.5", lambda h, t=t: _rule(h, _mean_last3,
+                                                                   collapse_below=t),
+     "Mode collapse means diversity below 0.5.")
+    for side, ts in (("higher", (0.55, 0.6, 0.7)), ("lower", (0.45, 0.4))) for t in ts
+] + [
+    (f"an accuracy threshold {side} than 0.95", lambda h, t=t: _rule(h, _mean_last3,
+                                                                    threshold=t),
+     "D wins when both accuracies are above 0.95.")
+    for side, ts in (("lower", (0.9, 0.8)), ("higher", (0.98, 0.99))) for t in ts
+] + [
+    (f"{key} alone for D's accuracy", lambda h, key=key: _rule(
+        {**h, "d_acc_real": h[key], "d_acc_fake": h[key]}, _mean_last3),
+     "D wins only if both d_acc_real and d_acc_fake are above 0.95.")
+    for key in ("d_acc_real", "d_acc_fake")
 ]
 
 

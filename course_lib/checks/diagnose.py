@@ -277,6 +277,10 @@ def _value_relations(f, e, what, probe) -> Finding | None:
                                    fix=fix, **fw)
             if varies or nz.sum() >= 2:
                 return finding("value.factor", factor=_g(c), **fw)
+        if np.isfinite(c) and c > 0 and not math.isclose(c, 1, rel_tol=0.05) and nz.sum() >= 2 \
+                and np.all(np.abs(ratio / c - 1) < 0.02):
+            return finding("value.factor_about", factor=_g(c), lo=_g(float(ratio.min())),
+                           hi=_g(float(ratio.max())), **fw)
     d = f - e
     if varies and np.all(np.isfinite(d)) and not _varies(d):
         off = float(np.median(d))

@@ -102,6 +102,12 @@ TEXTS: dict[str, dict[str, str]] = {"en": {
                     "expected one.",
     "value.factor.hint": "Look for a missing or extra constant (a 1/2, a 2, a normaliser) "
                          "multiplying the whole result.",
+    "value.factor_about": "{what} is about {factor} times the expected values (the ratio lies "
+                          "between {lo} and {hi}): a scale is off, e.g. a normaliser or a sum "
+                          "where a mean belongs.",
+    "value.factor_about.hint": "Look for the factor that scales the whole result: a missing "
+                               "division by a total, or a sum over the points where their "
+                               "average is wanted.",
     "value.offset_named": "{what} is off by a constant: every value is {offset} {direction} "
                           "the expected one ({meaning}).",
     "value.offset_named.hint": "{fix}",
