@@ -108,3 +108,13 @@ def test_interpolate_not_attempted():
         raise NotImplementedError()
 
     assert run("ch05.interpolate", todo).passed is None
+
+
+@pytest.mark.parametrize(("wrong", "message"), [
+    (lambda x, y: 2 * make_fd()(x, y), "twice the expected values"),
+    (lambda x, y: make_fd()(x, y) + 1.0, "every value is 1 above"),
+    (lambda x, y: make_fd()(y, x[: len(y)]), "right for 2 of 4 probe inputs"),
+])
+def test_fd_unlisted_mistakes_get_the_general_diagnosis(wrong, message):
+    result = run("ch05.frechet_distance", wrong)
+    assert result.passed is False and message in result.message, result.text()

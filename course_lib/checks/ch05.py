@@ -103,6 +103,15 @@ def _frechet_distance(answer):
     for kwargs, message, hint in diagnoses:
         if any(np.isclose(found, _fd(x, y, ddof=dd, **kwargs), rtol=1e-5) for dd in (0, 1)):
             raise Failure(message, expected=f"{right[0]:.4f}", found=f"{found:.4f}", hint=hint)
+    # an unlisted mistake: diagnose it on four pairs of feature sets
+    pairs = [(x, y), (xs, ys), (x[100:], y[:200] * 1.5), (y, x[:100] + 2.0)]
+    values = np.array([_as_float(answer(a.copy(), b.copy()), "frechet_distance(x, y)")
+                       for a, b in pairs])
+    close(values, np.array([_fd(a, b) for a, b in pairs]), "The Fréchet distance", rtol=1e-5,
+          probe=Probe(reference=_fd, calls=pairs, stacked=True, names=("x", "y"),
+                      labels=[f"{len(a)} and {len(b)} samples" for a, b in pairs]),
+          hint="Means over axis 0, np.cov(x, rowvar=False), squared mean difference, and "
+          "tr(C1) + tr(C2) - 2 tr((C1 C2)^(1/2)) with a matrix square root.")
     close(found, right[0], "The Fréchet distance", rtol=1e-5,
           hint="Means over axis 0, np.cov(x, rowvar=False), squared mean difference, and "
           "tr(C1) + tr(C2) - 2 tr((C1 C2)^(1/2)) with a matrix square root.")

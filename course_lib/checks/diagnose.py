@@ -261,7 +261,7 @@ def _value_relations(f, e, what, probe) -> Finding | None:
         return None
     fw = {"what": what}
     varies = _varies(e)
-    if _varies(e) and not _varies(f) and f.size >= 2:
+    if varies and not _varies(f) and f.size >= 2:
         v = float(f.ravel()[0])
         return finding("value.zeros" if v == 0 else "value.constant", value=_g(v), **fw)
     if _near(f, -e) and np.any(np.abs(e) > ATOL):
@@ -308,11 +308,9 @@ def _value_relations(f, e, what, probe) -> Finding | None:
             return finding("value.sigmoid", **fw)
         if varies and np.all((e > 0) & (e < 1)) and _near(f, np.log(e / (1 - e))):
             return finding("value.logit", **fw)
-    if np.issubdtype(np.asarray(f).dtype, np.integer) or (
-            varies and np.all(f == np.round(f)) and np.all(np.abs(f - e) < 1) and not
-            np.all(e == np.round(e))):
-        if np.all(np.abs(f - e) < 1):
-            return finding("value.rounded", **fw)
+    if varies and np.all(f == np.round(f)) and not np.all(e == np.round(e)) and np.all(
+            np.abs(f - e) < 1):
+        return finding("value.rounded", **fw)
     if varies:  # an affine relation: least squares f = a e + b
         a, b = np.polyfit(e.ravel(), f.ravel(), 1)
         if _near(f, a * e + b) and abs(b) > ATOL and not math.isclose(a, 1, rel_tol=RTOL):
