@@ -55,7 +55,7 @@ def test_discriminator_loss_accepts_reference_numpy_and_tensorflow():
     (lambda r, f: np.mean(_softplus(np.concatenate([-r, f]))), "one mean over real and fake"),
     (lambda r, f: -np.mean(np.log(r)) - np.mean(np.log(1 - f)), "log of zero or of a negative"),
     (lambda r, f: _softplus(-r) + _softplus(f), "must be one number"),
-    (lambda r, f: d_loss_ref(r, f) + 0.1, "wrong value"),
+    (lambda r, f: d_loss_ref(r, f) + 0.1, "every value is 0.1 above"),
 ])
 def test_discriminator_loss_explains_mistakes(answer, fragment):
     with np.errstate(all="ignore"):
@@ -75,108 +75,83 @@ def test_discriminator_loss_not_attempted():
     assert check("ch03.discriminator_loss", _not_attempted).passed is None
 
 
-# ---------------------------------------------------------------- generator losses
-def ns_ref(fake_logits):
-    return np.mean(_softplus(-fake_logits))
+def test_discriminator_loss_unlisted_mistakes_get_the_general_diagnosis():
+    _failed(check("ch03.discriminator_loss", lambda r, f: d_loss_ref(r, f) + math.log(2)),
+            "off by a constant", "log 2")
+    _failed(check("ch03.discriminator_loss", lambda r, f: d_loss_ref(r, r)),
+            "real_logits used in place of fake_logits")
+    _failed(check("ch03.discriminator_loss", lambda r, f: 3 * d_loss_ref(r, f)),
+            "3 times")
 
 
-def minimax_ref(fake_logits):
-    return -np.mean(_softplus(fake_logits))
+# ---------------------------------------------------------------- V(D*, G) and the JSD
+def _wlog(w, x):
+    keep = w > 0
+    return float(np.sum(w[keep] * np.log(x[keep])))
 
 
-def test_non_saturating_loss_accepts_reference():
-    assert check("ch03.generator_loss_non_saturating", ns_ref).passed is True
-    assert check("ch03.generator_loss_non_saturating",
-                 cl.losses.generator_loss_non_saturating).passed is True
+def game_ref(p, q):
+    d = p / (p + q)
+    m = (p + q) / 2
+    return (_wlog(p, d) + _wlog(q, 1 - d), 0.5 * _wlog(p, p / m) + 0.5 * _wlog(q, q / m))
+
+
+def test_game_value_accepts_the_reference():
+    result = check("ch03.game_value", game_ref)
+    assert result.passed is True, result.text()
+    assert "-log 4 + 2 JSD" in result.message
+
+
+@pytest.mark.parametrize(("answer", "fragments"), [
+    (lambda p, q: (game_ref(p, q)[0], 2 * game_ref(p, q)[1]), ["JSD is twice"]),
+    (lambda p, q: (game_ref(p, q)[0], game_ref(p, q)[1] / math.log(2)), ["log base 2"]),
+    (lambda p, q: (-game_ref(p, q)[0], game_ref(p, q)[1]), ["wrong sign", "L_D = -V"]),
+    (lambda p, q: (game_ref(q, q)[0] * 0 + _wlog(p, q / (p + q)) + _wlog(q, p / (p + q)),
+                   game_ref(p, q)[1]), ["infinite for 1 of 6", "p_data [0.5, 0.5, 0.0, 0.0]"]),
+    (lambda p, q: (game_ref(p, q)[0], float(np.sum(p * np.log(p / ((p + q) / 2))) / 2
+                                            + np.sum(q * np.log(q / ((p + q) / 2))) / 2)),
+     ["infinite or NaN", "has a zero"]),
+    (lambda p, q: (game_ref(p, q)[0], 0.5 * _wlog(p, p / q) + 0.5 * _wlog(q, q / p)),
+     ["infinite or NaN"]),
+    (lambda p, q: game_ref(p, q)[0], ["Return the pair (V, jsd)"]),
+])
+def test_game_value_mistakes_are_named(answer, fragments):
+    _failed(check("ch03.game_value", answer), *fragments)
+
+
+# ---------------------------------------------------------------- |D - D*|
+def gap_ref(d, p, q):
+    w = (p + q) / 2
+    return float(np.sum(np.abs(d - p / (p + q)) * w) / np.sum(w))
+
+
+def test_gap_to_optimum_accepts_the_reference_and_a_trapezoid_version():
+    assert check("ch03.gap_to_optimum", gap_ref).passed is True
+    grid = np.linspace(-6.0, 10.0, 321)
+
+    def trapezoid(d, p, q):
+        w = (p + q) / 2
+        return float(np.trapezoid(np.abs(d - p / (p + q)) * w, grid) / np.trapezoid(w, grid))
+
+    result = check("ch03.gap_to_optimum", trapezoid)
+    assert result.passed is True, result.text()
 
 
 @pytest.mark.parametrize(("answer", "fragment"), [
-    (minimax_ref, "minimax generator loss log(1 - D(G(z)))"),
-    (lambda f: -minimax_ref(f), "direction error in the article"),
-    (lambda f: -ns_ref(f), "sign is flipped"),
-    (lambda f: ns_ref(_sig(f)), "sigmoid twice"),
-    (lambda f: np.sum(_softplus(-f)), "summed over the batch"),
-    (lambda f: -np.mean(np.log(f)), "log of zero or of a negative"),
-    (lambda f: -np.mean(np.log(_sig(f))), "not numerically stable"),
+    (lambda d, p, q: float(np.mean(np.abs(d - p / (p + q)))), "whole grid"),
+    (lambda d, p, q: gap_ref(d, q, p), "FAKE"),
+    (lambda d, p, q: float(np.sum(np.abs(d - p / (p + q)) * p) / np.sum(p)), "p_data alone"),
+    (lambda d, p, q: float(np.sum(np.abs(d - p / (p + q)) * (p + q) / 2)), "divide by the sum"),
+    (lambda d, p, q: float(np.sum((d - p / (p + q)) * (p + q)) / np.sum(p + q)),
+     "without the absolute value"),
+    (lambda d, p, q: 2 * gap_ref(d, p, q), "twice"),
+    (lambda d, p, q: gap_ref(d, p, q) ** 2, "square of the expected"),
 ])
-def test_non_saturating_loss_explains_mistakes(answer, fragment):
-    with np.errstate(all="ignore"):
-        _failed(check("ch03.generator_loss_non_saturating", answer), fragment)
+def test_gap_to_optimum_mistakes_are_named(answer, fragment):
+    _failed(check("ch03.gap_to_optimum", answer), fragment)
 
 
-def test_minimax_loss_accepts_reference():
-    assert check("ch03.generator_loss_minimax", minimax_ref).passed is True
-    assert check("ch03.generator_loss_minimax", cl.losses.generator_loss_minimax).passed is True
-
-
-@pytest.mark.parametrize(("answer", "fragment"), [
-    (ns_ref, "That is the non-saturating loss"),
-    (lambda f: -minimax_ref(f), "sign is flipped"),
-    (lambda f: -ns_ref(f), "You returned log D(G(z))"),
-    (lambda f: minimax_ref(_sig(f)), "sigmoid twice"),
-    (lambda f: -np.sum(_softplus(f)), "summed over the batch"),
-    (lambda f: np.mean(np.log(1 - _sig(f))), "not numerically stable"),
-])
-def test_minimax_loss_explains_mistakes(answer, fragment):
-    with np.errstate(all="ignore"):
-        _failed(check("ch03.generator_loss_minimax", answer), fragment)
-
-
-def test_generator_losses_not_attempted():
-    assert check("ch03.generator_loss_non_saturating", _not_attempted).passed is None
-    assert check("ch03.generator_loss_minimax", _not_attempted).passed is None
-
-
-# ---------------------------------------------------------------- gradients
-def test_gradients_accept_reference():
-    assert check("ch03.generator_loss_gradients", lambda d: (-d, d - 1)).passed is True
-
-
-@pytest.mark.parametrize(("answer", "fragment"), [
-    (lambda d: (d - 1, -d), "swapped"),
-    (lambda d: (-1 / (1 - d), -1 / d), "with respect to D, not with respect to the logit"),
-    (lambda d: (d, 1 - d), "signs are flipped"),
-    (lambda d: -d, "Return a pair"),
-    (lambda d: (-d, -d), "grad_non_saturating has the wrong values"),
-    (lambda d: (-d[:3], d - 1), "one value per D value"),
-])
-def test_gradients_explain_mistakes(answer, fragment):
-    with np.errstate(all="ignore"):
-        _failed(check("ch03.generator_loss_gradients", answer), fragment)
-
-
-# ---------------------------------------------------------------- optimal discriminator
-def test_optimal_discriminator_accepts_reference_and_library():
-    assert check("ch03.optimal_discriminator", lambda pd, pg: pd / (pd + pg)).passed is True
-    assert check("ch03.optimal_discriminator",
-                 lambda pd, pg: cl.toy.optimal_discriminator(pd, pd, pg)).passed is True
-
-
-@pytest.mark.parametrize(("answer", "fragment"), [
-    (lambda pd, pg: pg / (pd + pg), "probability of being *fake*"),
-    (lambda pd, pg: pd / pg, "density ratio"),
-    (lambda pd, pg: np.full_like(pd, 0.5), "only once p_g = p_data"),
-    (lambda pd, pg: np.mean(pd / (pd + pg)), "one value per point"),
-    (lambda pd, pg: pd, "D* has the wrong values"),
-])
-def test_optimal_discriminator_explains_mistakes(answer, fragment):
-    with np.errstate(all="ignore"):
-        _failed(check("ch03.optimal_discriminator", answer), fragment)
-
-
-# ---------------------------------------------------------------- equilibrium value
-def test_equilibrium_value():
-    assert check("ch03.equilibrium_value", lambda: -math.log(4)).passed is True
-    assert check("ch03.equilibrium_value", lambda: 2 * np.log(0.5)).passed is True
-    _failed(check("ch03.equilibrium_value", lambda: math.log(4)), "L_D = -V")
-    _failed(check("ch03.equilibrium_value", lambda: math.log(0.5)), "one of the two terms")
-    _failed(check("ch03.equilibrium_value", lambda: 0.5), "D*(x) at equilibrium")
-    _failed(check("ch03.equilibrium_value", lambda: -1.0), "wrong values")
-    _failed(check("ch03.equilibrium_value", lambda: "-log 4"), "one number")
-    assert check("ch03.equilibrium_value", _not_attempted).passed is None
-
-
-def test_checks_are_registered_with_titles():
-    for name in ("discriminator_loss", "generator_loss_non_saturating", "generator_loss_minimax",
-                 "generator_loss_gradients", "optimal_discriminator", "equilibrium_value"):
-        assert f"ch03.{name}" in cl.checks.CHECKS
+@pytest.mark.parametrize("exercise_id", ["ch03.discriminator_loss", "ch03.game_value",
+                                         "ch03.gap_to_optimum"])
+def test_unattempted_is_not_a_failure(exercise_id):
+    assert check(exercise_id, _not_attempted).passed is None

@@ -270,3 +270,31 @@ def test_train_step_returning_nan_fails():
         train_step(*args)
         return float("nan"), 1.0
     _failed(check("train_step", step), "not finite")
+
+
+def test_scale_unlisted_mistake_gets_the_general_diagnosis():
+    def by_127(pixels, activation):
+        if activation not in ("tanh", "sigmoid"):
+            raise ValueError(activation)
+        x = np.asarray(pixels, np.float32)
+        return (x / 127.0 - 1.0 if activation == "tanh" else x / 255.0).astype(np.float32)
+
+    _failed(check("scale", by_127), "linear function of the expected values")
+
+
+def test_generator_with_a_rescaled_sigmoid_passes_and_nan_weights_fail():
+    def rescaled(latent_dim=100):
+        return keras.Sequential([keras.Input(shape=(latent_dim,)),
+                                 keras.layers.Dense(128, activation="relu"),
+                                 keras.layers.Dense(784, activation="sigmoid"),
+                                 keras.layers.Rescaling(2.0, offset=-1.0),
+                                 keras.layers.Reshape((28, 28, 1))])
+
+    assert check("generator", rescaled).passed is True
+
+    def nan_weights(latent_dim=100):
+        model = rescaled(latent_dim)
+        model.layers[0].kernel.assign(np.full(model.layers[0].kernel.shape, np.nan, np.float32))
+        return model
+
+    _failed(check("generator", nan_weights), "NaN")

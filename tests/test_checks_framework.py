@@ -1,6 +1,5 @@
 """The exercise-check machinery and the chapter 0 checks."""
 
-import numpy as np
 import pytest
 
 import course_lib as cl
@@ -29,7 +28,7 @@ def test_crashing_answer_is_a_failure_with_the_error_message():
 
 def test_result_text_and_html_show_expected_found_and_hint():
     result = Check("demo.x", "demo", lambda a: (_ for _ in ()).throw(
-        Failure("Wrong.", expected="1 < 2", found="3", hint="try again")))(object())
+        Failure("Wrong.", expected="1 < 2", found="3", hint="try again")))(lambda: 0)
     text, page = result.text(), result._repr_html_()
     for part in ("Expected: 1 < 2", "Found: 3", "Hint: try again", "failed"):
         assert part in text
@@ -39,26 +38,6 @@ def test_result_text_and_html_show_expected_found_and_hint():
 def test_unknown_exercise_id_lists_known_ones():
     with pytest.raises(ValueError, match="ch00.gan_year"):
         cl.checks.check("ch00.nope", lambda: 1)
-
-
-def test_gan_year():
-    assert CHECKS["ch00.gan_year"](lambda: 2014).passed is True
-    wrong = CHECKS["ch00.gan_year"](lambda: 1985)
-    assert wrong.passed is False and "article" in wrong.message and "Boltzmann" in wrong.hint
-    assert CHECKS["ch00.gan_year"](lambda: "2014").passed is False
-
-
-def test_scale_pixels_accepts_solution_and_explains_typical_mistakes():
-    good = CHECKS["ch00.scale_pixels"](lambda x: (x / 127.5 - 1).astype(np.float32))
-    assert good.passed is True
-    unit = CHECKS["ch00.scale_pixels"](lambda x: (x / 255.0).astype(np.float32))
-    assert unit.passed is False and "[0, 1]" in unit.message and "tanh" in unit.message
-    no_shift = CHECKS["ch00.scale_pixels"](lambda x: (x / 127.5).astype(np.float32))
-    assert no_shift.passed is False and "did not shift" in no_shift.message
-    f64 = CHECKS["ch00.scale_pixels"](lambda x: x / 127.5 - 1)
-    assert f64.passed is False and "float32" in f64.message
-    wraps = CHECKS["ch00.scale_pixels"](lambda x: (x * 2 - 255).astype(np.float32) / 255)
-    assert wraps.passed is False
 
 
 def test_every_check_is_registered_once_with_chapter_prefix():

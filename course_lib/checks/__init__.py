@@ -7,27 +7,46 @@ answer passed, and if not what was expected, what was found and a hint::
     cl.checks.check("ch01.normal_pdf", normal_pdf)
 
 An answer that still raises ``NotImplementedError`` (the exercise notebooks' placeholder) reads
-"not attempted yet"; an answer that crashes reads as a failure with the error's message, never
-a traceback. Each chapter's checks live in ``course_lib/checks/chNN.py``.
+"not attempted yet"; an answer that crashes reads as a failure with the first line of the error,
+never a traceback. What a check cannot use (None, a string, a ragged list) is reported as what the
+function *returned*, and a value passed instead of a function is named as such. No message is
+longer than :data:`MAX_CHARS`. When a wrong answer matches none of a check's listed mistakes,
+:mod:`course_lib.checks.diagnose` says how it relates to the right one. The framework's words
+live in :mod:`course_lib.checks.messages`, keyed by id. Each chapter's checks live in
+``course_lib/checks/chNN.py``.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CHECKS", "Check", "CheckResult", "Failure", "check", "close", "register"]
+from course_lib.checks.diagnose import Probe, explain
+from course_lib.checks.messages import say
+
+__all__ = ["CHECKS", "MAX_CHARS", "Check", "CheckResult", "Failure", "as_array", "check",
+           "close", "describe", "first_line", "register"]
+
+MAX_CHARS = 600
+"""The longest a result's message, expected, found and hint may be together."""
 
 
 class Failure(Exception):
-    """Raised inside a check function to report a specific, explained failure."""
+    """Raised inside a check function to report a specific, explained failure.
 
-    def __init__(self, message: str, expected: str = "", found: str = "", hint: str = ""):
+    ``key`` names the message (see :mod:`course_lib.checks.messages`) when it came from a
+    template; checks' own literal messages leave it empty.
+    """
+
+    def __init__(self, message: str, expected: str = "", found: str = "", hint: str = "",
+                 key: str = ""):
         super().__init__(message)
         self.message, self.expected, self.found, self.hint = message, expected, found, hint
+        self.key = key
 
 
 @dataclass
@@ -40,6 +59,11 @@ class CheckResult:
     expected: str = ""
     found: str = ""
     hint: str = ""
+    key: str = ""
+
+    def __post_init__(self):
+        self.message, self.expected, self.found, self.hint = _fit(
+            [self.message, self.expected, self.found, self.hint], MAX_CHARS)
 
     @property
     def status(self) -> str:
@@ -76,31 +100,76 @@ class CheckResult:
         )
 
 
-class Check:
-    """One exercise's check; call it with the learner's answer."""
+class _Answer:
+    """The learner's function, wrapped: it marks exceptions raised inside it as the learner's
+    and remembers what it last returned (to report what the check could not use)."""
 
-    def __init__(self, exercise_id: str, title: str, fn: Callable[[object], str | None]):
+    def __init__(self, fn):
+        self.fn, self.returned, self.calls = fn, None, 0
+
+    def __call__(self, *args, **kwargs):
+        try:
+            out = self.fn(*args, **kwargs)
+        except NotImplementedError:
+            raise
+        except Exception as exc:
+            try:
+                exc._course_lib_learner = True
+                # a TypeError raised by the call itself, not inside the function's body:
+                # the function takes other arguments than the exercise's
+                tb = exc.__traceback__
+                exc._course_lib_signature = isinstance(exc, TypeError) and (
+                    tb is not None and tb.tb_next is None)
+            except AttributeError:  # an exception type without a __dict__
+                pass
+            raise
+        self.returned, self.calls = out, self.calls + 1
+        return out
+
+    def __getattr__(self, name):
+        return getattr(self.fn, name)
+
+
+class Check:
+    """One exercise's check; call it with the learner's answer.
+
+    ``expects`` describes, in a few words, what the learner's function must return; it is quoted
+    when the check cannot use what came back.
+    """
+
+    def __init__(self, exercise_id: str, title: str, fn: Callable[[object], str | None],
+                 expects: str = ""):
         self.exercise_id, self.title, self.fn = exercise_id, title, fn
+        self.expects = expects or say("expects.numbers")
 
     def __call__(self, answer) -> CheckResult:
+        ex = self.exercise_id
         if answer is None or answer is Ellipsis:
-            return CheckResult(self.exercise_id, None, "Fill in the answer, then run this cell.")
+            return CheckResult(ex, None, say("call.none", exercise=ex), key="call.none")
+        if not callable(answer) or isinstance(answer, type):
+            return CheckResult(ex, False, say("call.value", exercise=ex, found=describe(answer)),
+                               hint=say("call.value.hint"), key="call.value")
+        wrapped = _Answer(answer)
         try:
-            note = self.fn(answer)
+            with np.errstate(all="ignore"):
+                note = self.fn(wrapped)
         except NotImplementedError:
-            return CheckResult(
-                self.exercise_id, None,
-                "Replace `raise NotImplementedError()` with your code, then run the cell again.",
-            )
+            return CheckResult(ex, None, say("todo"), key="todo")
         except Failure as f:
-            return CheckResult(self.exercise_id, False, f.message, f.expected, f.found, f.hint)
-        except Exception as exc:  # the learner's code crashed: explain, no traceback
+            return CheckResult(ex, False, f.message, f.expected, f.found, f.hint, key=f.key)
+        except Exception as exc:
+            if getattr(exc, "_course_lib_signature", False):
+                return CheckResult(ex, False, say("call.signature", error=first_line(exc)),
+                                   hint=say("call.signature.hint"), key="call.signature")
+            if getattr(exc, "_course_lib_learner", False):  # the learner's code crashed
+                return CheckResult(ex, False, say("raised", error=first_line(exc)),
+                                   hint=say("raised.hint"), key="raised")
+            # the check could not use what the function returned: say what that was
             return CheckResult(
-                self.exercise_id, False,
-                f"Your code raised {type(exc).__name__}: {exc}",
-                hint="Run your function on a small input in a new cell to see where it fails.",
-            )
-        return CheckResult(self.exercise_id, True, note or "Well done.")
+                ex, False, say("unusable", found=describe(wrapped.returned), expects=self.expects),
+                found=first_line(exc), hint=say("unusable.hint", expects=self.expects),
+                key="unusable")
+        return CheckResult(ex, True, note or say("passed"), key="passed")
 
     def __repr__(self) -> str:
         return f"Check({self.exercise_id!r}: {self.title})"
@@ -109,13 +178,13 @@ class Check:
 CHECKS: dict[str, Check] = {}
 
 
-def register(exercise_id: str, title: str):
+def register(exercise_id: str, title: str, expects: str = ""):
     """Decorator that adds a check function to :data:`CHECKS` under ``exercise_id``."""
 
     def deco(fn):
         if exercise_id in CHECKS:
             raise ValueError(f"Duplicate exercise id {exercise_id!r}.")
-        CHECKS[exercise_id] = Check(exercise_id, title, fn)
+        CHECKS[exercise_id] = Check(exercise_id, title, fn, expects)
         return fn
 
     return deco
@@ -132,23 +201,103 @@ def check(exercise_id: str, answer) -> CheckResult:
     return CHECKS[exercise_id](answer)
 
 
-def close(found, expected, what: str, rtol=1e-5, atol=1e-6, hint: str = "") -> None:
-    """Raise :class:`Failure` unless ``found`` matches ``expected`` in shape and value."""
-    f = np.asarray(found)
-    e = np.asarray(expected)
-    if f.shape != e.shape:
-        raise Failure(f"{what} has the wrong shape.", expected=str(e.shape), found=str(f.shape),
-                      hint=hint)
-    if not np.issubdtype(f.dtype, np.number) and f.dtype != bool:
-        raise Failure(f"{what} is not numeric.", expected="numbers", found=str(f.dtype), hint=hint)
-    if not np.allclose(f.astype(float), e.astype(float), rtol=rtol, atol=atol, equal_nan=False):
-        raise Failure(f"{what} has the wrong values.", expected=_short(e), found=_short(f),
-                      hint=hint)
+def close(found, expected, what: str, rtol=1e-5, atol=1e-6, hint: str = "",
+          probe: Probe | None = None, relations=()) -> None:
+    """Raise :class:`Failure` unless ``found`` matches ``expected`` in shape and value.
+
+    A mismatch is diagnosed (:func:`course_lib.checks.diagnose.explain`): the message says how
+    the two relate when a relation fits, using ``probe`` (what the inputs were) and the check's
+    own ``relations``.
+    """
+    f = as_array(found, what)
+    explain(f, expected, what, probe=probe, relations=relations, hint=hint, rtol=rtol, atol=atol)
 
 
-def _short(a) -> str:
-    a = np.asarray(a, dtype=float)
-    return np.array2string(a.ravel()[:6], precision=4) + (" ..." if a.size > 6 else "")
+def describe(value) -> str:
+    """A few words for what a function returned: ``None``, "the string 'abc'", "a tuple of 2
+    values", "an array of shape (3,)", ..."""
+    if value is None:
+        return "None"
+    if isinstance(value, bool):
+        return f"the boolean {value}"
+    if isinstance(value, str):
+        text = value if len(value) <= 30 else value[:27] + "..."
+        return f"the string {text!r}"
+    if isinstance(value, int | float | np.number):
+        return f"the number {value!r}"
+    if isinstance(value, dict):
+        keys = ", ".join(map(repr, list(value)[:4])) + (", ..." if len(value) > 4 else "")
+        return f"a dict with keys {keys}" if value else "an empty dict"
+    if isinstance(value, tuple | list):
+        kind = "tuple" if isinstance(value, tuple) else "list"
+        lengths = {len(v) for v in value if hasattr(v, "__len__") and not isinstance(v, str)}
+        if len(lengths) > 1:
+            return f"a ragged {kind} (its items have different lengths: {sorted(lengths)[:4]})"
+        if any(v is None for v in value):
+            return f"a {kind} of {len(value)} values, some of them None"
+        return f"a {kind} of {len(value)} values"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    shape = getattr(value, "shape", None)
+    if shape is not None:
+        return f"a value of type {type(value).__name__} with shape {tuple(shape)}"
+    if callable(value):
+        return f"a function ({getattr(value, '__name__', type(value).__name__)})"
+    return f"an object of type {type(value).__name__}"
+
+
+def as_array(value, what: str, expects: str = "") -> np.ndarray:
+    """``value`` as a float array, or a :class:`Failure` that says what the function returned.
+
+    None, strings, dicts, ragged lists and non-numeric arrays are refused here, so that the
+    check never reads them as NaN or crashes on them.
+    """
+    expects = expects or say("expects.numbers")
+    if value is None:
+        raise Failure(say("returned.none"), expected=expects, found="None",
+                      hint=say("returned.none.hint"), key="returned.none")
+    if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
+        try:
+            value = value.numpy()
+        except Exception:  # a symbolic tensor: leave it to np.asarray below
+            pass
+    bad = isinstance(value, str | bytes | dict | set) or callable(value)
+    arr = None
+    if not bad:
+        try:
+            with np.errstate(all="ignore"):
+                arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            bad = True
+    if bad or arr is None:
+        raise Failure(say("returned.not_numbers", what=what, found=describe(value)),
+                      expected=expects, found=describe(value),
+                      hint=say("returned.not_numbers.hint", expects=expects),
+                      key="returned.not_numbers")
+    return arr
+
+
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """``Type: first useful line`` of an exception, at most ``limit`` characters."""
+    lines = [re.sub(r"^\{\{.*?\}\}\s*", "", ln.strip()) for ln in str(exc).splitlines()]
+    lines = [ln for ln in lines if ln]
+    useful = [ln for ln in lines if not ln.startswith(("Traceback", "File ", "{{", "[["))]
+    text = (useful or lines or [""])[0]
+    text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _fit(parts: list[str], limit: int) -> list[str]:
+    """Shorten the longest of ``parts`` until together they fit in ``limit`` characters."""
+    parts = [str(p or "") for p in parts]
+    while sum(map(len, parts)) > limit:
+        i = max(range(len(parts)), key=lambda k: len(parts[k]))
+        excess = sum(map(len, parts)) - limit
+        keep = max(len(parts[i]) - excess - 3, 40)
+        if keep >= len(parts[i]) - 3:
+            break
+        parts[i] = parts[i][:keep].rstrip() + "..."
+    return parts
 
 
 # Chapter modules register their checks on import (inside this package only).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.checks import Failure, close, register
+from course_lib.checks import Failure, as_array, close, register
 
 
 @register("ch00.gan_year", "The year GANs were introduced")
@@ -30,6 +30,7 @@ def _gan_year(answer):
 def _scale_pixels(answer):
     x = np.array([[0, 64, 127], [128, 200, 255]], dtype=np.uint8)
     out = answer(x)
+    as_array(out, "The scaled pixels")
     out = np.asarray(out)
     if out.shape != x.shape:
         raise Failure("The output must have the input's shape.", expected=str(x.shape),

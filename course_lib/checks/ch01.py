@@ -11,16 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib import distributions as dist
-from course_lib.checks import Failure, close, register
+from course_lib.checks import Failure, as_array, close, register
+from course_lib.checks.diagnose import Probe
 
 
 def _array(value, what: str) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Failure(f"{what} must be numbers.", expected="a NumPy array of floats",
-                      found=type(value).__name__) from None
-    return arr
+    return as_array(value, what)
 
 
 def _matches(found, candidate, rtol=1e-5, atol=1e-8) -> bool:
@@ -66,6 +62,9 @@ def _pdf_mistakes(x, mu, sigma):
             (np.exp(z2 / (2 * sigma**2)) / norm,
              "Your values grow away from mu: the exponent has the wrong sign.",
              "The exponent is -(x - mu)**2 / (2 * sigma**2): note the minus sign."),
+            (np.exp(-z2 / (2 * sigma)) / norm,
+             "The exponent has sigma where it needs sigma^2.",
+             "Use -(x - mu)**2 / (2 * sigma**2): sigma is squared in the exponent too."),
             (np.exp(-z2 / sigma**2) / norm,
              "The exponent is missing the factor 2 in its denominator.",
              "Use -(x - mu)**2 / (2 * sigma**2)."),
@@ -89,6 +88,7 @@ def _pdf_mistakes(x, mu, sigma):
 @register("ch01.normal_pdf", "The normal density N(x; mu, sigma^2)")
 def _normal_pdf(answer):
     cases = [(np.linspace(-4.0, 6.0, 11), 1.0, 2.0), (np.array([-1.2, -0.5, 0.0, 0.4]), -0.5, 0.5)]
+    results = []
     for x, mu, sigma in cases:
         try:
             found = answer(x.copy(), mu, sigma)
@@ -109,11 +109,20 @@ def _normal_pdf(answer):
             raise Failure("Return one density per x value.", expected=f"shape {expected.shape}",
                           found=f"shape {found.shape}",
                           hint="Compute elementwise with NumPy; do not sum or average.")
-        if not _matches(found, expected):
-            for candidate, message, hint in _pdf_mistakes(x, mu, sigma):
-                if _matches(found, candidate):
-                    raise Failure(message, expected=_fmt(expected), found=_fmt(found), hint=hint)
-        close(found, expected, f"N(x; mu={mu}, sigma={sigma})",
+        results.append((x, mu, sigma, found, expected))
+    # a listed mistake is named only if it explains the answer in every case (with sigma = 2,
+    # 2 * sigma and sigma**2 coincide: the second case tells them apart)
+    if not all(_matches(f, e) for *_, f, e in results):
+        per_case = [_pdf_mistakes(x, mu, sigma) for x, mu, sigma, _, _ in results]
+        for k, (_, message, hint) in enumerate(per_case[0]):
+            if all(_matches(f, mistakes[k][0]) for (*_, f, _e), mistakes in
+                   zip(results, per_case, strict=True)):
+                x, mu, sigma, f, e = next(r for r in results if not _matches(r[3], r[4]))
+                raise Failure(message, expected=_fmt(e), found=_fmt(f), hint=hint)
+    for x, mu, sigma, found, expected in results:
+        probe = Probe(reference=dist.normal_pdf, calls=[(x, mu, sigma)],
+                      names=("x", "mu", "sigma"), inputs={"x - mu": x - mu, "x": x})
+        close(found, expected, f"N(x; mu={mu}, sigma={sigma})", probe=probe,
               hint="Check each factor: exp(-(x - mu)**2 / (2 * sigma**2)) / "
               "np.sqrt(2 * np.pi * sigma**2).")
     return "Your density matches the formula, with sigma the standard deviation."
@@ -174,6 +183,17 @@ def _log_likelihood(answer):
             if np.isclose(found, candidate, rtol=1e-6, atol=1e-6):
                 raise Failure(message, expected=f"{expected:.4f}", found=f"{found:.4f}",
                               hint=hint)
+    if not np.isclose(found, expected, rtol=1e-6, atol=1e-6):  # diagnose on more data sets
+        rng = np.random.default_rng(11)
+        calls = [(x, mu, sigma)] + [(rng.normal(m, s, size=1000), m + 0.3, s * 1.2)
+                                    for m, s in ((0.0, 1.0), (-2.0, 0.5), (5.0, 3.0))]
+        values = np.array([_scalar(answer(a.copy(), b, c), "The log-likelihood")
+                           for a, b, c in calls])
+        ref = np.array([float(dist.normal_log_likelihood(a, b, c)) for a, b, c in calls])
+        close(values, ref, "The log-likelihood", rtol=1e-6, probe=Probe(
+            reference=lambda a, b, c: float(dist.normal_log_likelihood(a, b, c)), calls=calls,
+            stacked=True, names=("x", "mu", "sigma"), counts={"data points": n}),
+            hint="Sum log N(x_i; mu, sigma^2) over all points.")
     close(found, expected, "The log-likelihood", rtol=1e-6,
           hint="Sum log N(x_i; mu, sigma^2) = -0.5*log(2*pi*sigma**2) - (x_i - mu)**2 / "
           "(2*sigma**2) over all points.")

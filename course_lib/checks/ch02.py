@@ -10,15 +10,12 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib import losses
-from course_lib.checks import Failure, close, register
+from course_lib.checks import Failure, as_array, close, register
+from course_lib.checks.diagnose import Probe
 
 
 def _array(value, what: str) -> np.ndarray:
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Failure(f"{what} must be numbers.", expected="a NumPy array or float",
-                      found=type(value).__name__) from None
+    return as_array(value, what)
 
 
 def _same(found, candidate, rtol=1e-5, atol=1e-7) -> bool:
@@ -50,13 +47,18 @@ def _per_row_shape(found, n, k, name):
         raise Failure("You returned the individual terms -p_i log q_i without summing them.",
                       expected=f"shape ({n},)", found=f"shape {found.shape}",
                       hint="Sum over the classes: np.sum(..., axis=-1).")
-    raise Failure(f"The result has the wrong shape for {n} rows of {k} classes.",
-                  expected=f"shape ({n},)", found=f"shape {found.shape}")
+    # any other shape: the general diagnosis in close() says how it relates
 
 
 # --------------------------------------------------------------------------- cross_entropy
 _P = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.3, 0.4, 0.3], [0.5, 0.25, 0.25]])
 _Q = np.array([[0.6, 0.3, 0.1], [0.2, 0.2, 0.6], [0.1, 0.8, 0.1], [0.25, 0.25, 0.5]])
+
+
+def _probe(reference) -> Probe:
+    return Probe(reference=reference, calls=[(_P, _Q)], names=("p", "q"),
+                 kinds={"p": "probabilities", "q": "probabilities"},
+                 counts={"classes": _P.shape[1], "rows": _P.shape[0]})
 
 
 @register("ch02.cross_entropy", "Cross-entropy H(p, q) = -sum p log q, one value per row")
@@ -85,7 +87,7 @@ def _cross_entropy(answer):
         for candidate, message, hint in mistakes:
             if _same(found, candidate):
                 raise Failure(message, expected=_fmt(expected), found=_fmt(found), hint=hint)
-    close(found, expected, "H(p, q)", hint="-np.sum(p * np.log(q), axis=-1).")
+    close(found, expected, "H(p, q)", probe=_probe(losses.np_cross_entropy), hint="-np.sum(p * np.log(q), axis=-1).")
 
     # one-hot labels and a model that gives some classes probability exactly 0
     p1 = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
@@ -131,7 +133,7 @@ def _kl_divergence(answer):
         for candidate, message, hint in mistakes:
             if _same(found, candidate):
                 raise Failure(message, expected=_fmt(expected), found=_fmt(found), hint=hint)
-    close(found, expected, "KL(p || q)", hint="np.sum(p * np.log(p / q), axis=-1).")
+    close(found, expected, "KL(p || q)", probe=_probe(losses.np_kl_divergence), hint="np.sum(p * np.log(p / q), axis=-1).")
     zero = _array(answer(_P.copy(), _P.copy()), "KL(p || p)")
     close(zero, np.zeros(n), "KL(p || p)", atol=1e-9,
           hint="The divergence of a distribution from itself is 0.")
@@ -192,6 +194,19 @@ def _stable_bce(answer):
         for candidate, message, hint in mistakes:
             if np.isclose(f, candidate, rtol=1e-6):
                 raise Failure(message, expected=f"{expected:.4f}", found=f"{f:.4f}", hint=hint)
+    if not np.isclose(f, expected, rtol=1e-6):
+        rng = np.random.default_rng(22)
+        calls = [(y, z)] + [((rng.random(6) < 0.5).astype(np.float64), rng.normal(0, 2, 6))
+                            for _ in range(4)]
+        with np.errstate(all="ignore"):
+            values = np.array([float(_array(answer(a.copy(), b.copy()), "The loss").reshape(-1)[0])
+                               for a, b in calls])
+        ref = np.array([losses.np_binary_cross_entropy_from_logits(a, b) for a, b in calls])
+        close(values, ref, "The mean BCE", rtol=1e-6, probe=Probe(
+            reference=losses.np_binary_cross_entropy_from_logits, calls=calls, stacked=True,
+            names=("labels", "logits"), kinds={"logits": "logits"}, counts={"examples": 6},
+            labels=[f"logits {np.round(b, 1).tolist()}" for _, b in calls]),
+            hint="mean of max(z, 0) - z * y + log1p(exp(-|z|)); at z = 0 each term is log 2.")
     close(f, expected, "The mean BCE", rtol=1e-6,
           hint="mean of max(z, 0) - z * y + log1p(exp(-|z|)); at z = 0 each term is log 2.")
 

@@ -1,9 +1,10 @@
-"""Checks for the chapter 3 exercises (the GAN losses).
+"""Checks for the chapter 3 exercises (the GAN losses and the game's optimum).
 
-Every check compares the learner's answer with the NumPy references in ``cl.losses`` on fixed
-inputs, then recognises the typical mistakes (signs, swapped labels, probabilities for logits,
-a missing term, sum for mean, the minimax loss for the non-saturating one, unstable formulas)
-and says which one it found.
+The discriminator loss is compared with ``cl.losses`` on several batches, then on confident
+logits; the value of the game and the Jensen-Shannon divergence on several pairs of discrete
+distributions (and V = -log 4 + 2 JSD between them); the gap |D - D*| on densities given on a
+grid. Listed mistakes are named first; any other wrong answer gets the general relation
+diagnosis of :mod:`course_lib.checks.diagnose`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import math
 import numpy as np
 
 from course_lib import losses as L
-from course_lib.checks import Failure, close, register
+from course_lib.checks import Failure, as_array, close, register
+from course_lib.checks.diagnose import Probe, known
 
 # Discriminator outputs are logits (chapter 2); shape (n, 1) like a Keras discriminator's.
 _REAL = np.array([[2.0], [0.5], [-0.3], [1.2], [3.1], [-1.4]], dtype=np.float32)
@@ -39,17 +41,17 @@ def _bce_probs(y, logits):
     return L.np_binary_cross_entropy(y, np.clip(np.asarray(logits, np.float64), 1e-7, 1 - 1e-7))
 
 
-def _scalar(value, what: str) -> float:
-    arr = np.asarray(value)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise Failure(f"{what} must be a number.", expected="a float (the batch mean)",
-                      found=f"{type(value).__name__}")
+def _scalar(value, what: str, loss: bool = True) -> float:
+    arr = as_array(value, what, expects="one number (a float)")
     if arr.size != 1:
-        raise Failure(
-            f"{what} must be one number, the mean over the batch.", expected="shape ()",
-            found=f"shape {arr.shape}",
-            hint="Reduce the per-sample losses with np.mean (or tf.reduce_mean).",
-        )
+        if loss:
+            raise Failure(
+                f"{what} must be one number, the mean over the batch.", expected="shape ()",
+                found=f"shape {arr.shape}",
+                hint="Reduce the per-sample losses with np.mean (or tf.reduce_mean).")
+        raise Failure(f"{what} must be one number; your function returned {arr.size} "
+                      f"(shape {arr.shape}).", expected="one float", found=f"shape {arr.shape}",
+                      hint="Add the per-point terms up with np.sum into one number.")
     return float(arr.reshape(()))
 
 
@@ -57,8 +59,13 @@ def _matches(found: float, value: float) -> bool:
     return bool(np.isfinite(value)) and math.isclose(found, value, rel_tol=1e-4, abs_tol=1e-6)
 
 
-def _diagnose(found: float, expected: float, what: str, mistakes, hint: str = "") -> None:
-    """Raise the Failure of the first known mistake that ``found`` matches, else a generic one."""
+def _diagnose(found: float, expected: float, what: str, mistakes, hint: str = "",
+              more=None) -> None:
+    """Raise the Failure of the first known mistake that ``found`` matches, else diagnose.
+
+    ``more`` is ``(answer, probe)``: the learner's function and a stacked :class:`Probe` over
+    further batches, on which an unlisted mistake is diagnosed by its relation to the reference.
+    """
     if not math.isfinite(found):
         raise Failure(
             f"{what} is {found}: probably a log of zero or of a negative number.",
@@ -70,6 +77,13 @@ def _diagnose(found: float, expected: float, what: str, mistakes, hint: str = ""
         if _matches(found, value):
             raise Failure(message, expected=f"{expected:.4f}", found=f"{found:.4f}", hint=hint_m)
     if not _matches(found, expected):
+        if more is not None:
+            answer, probe = more
+            with np.errstate(all="ignore"):
+                values = np.array([_scalar(answer(*[np.copy(a) for a in call]), what)
+                                   for call in probe.calls])
+                ref = np.array([probe.reference(*call) for call in probe.calls], np.float64)
+            close(values, ref, what, rtol=1e-4, atol=1e-6, hint=hint, probe=probe)
         raise Failure(f"{what} has the wrong value.", expected=f"{expected:.4f}",
                       found=f"{found:.4f}", hint=hint)
 
@@ -86,6 +100,18 @@ def _check_stable(fn, args, expected: float, what: str) -> None:
             hint="sigmoid(100) is exactly 1.0 in float32, so log(1 - sigmoid(100)) = log(0). "
                  + _STABLE_HINT,
         )
+
+
+def _ld_probe() -> Probe:
+    rng = np.random.default_rng(31)
+    calls = [(_REAL, _FAKE)]
+    for n in (6, 6, 6, 6):
+        calls.append((rng.normal(1.0, 1.5, (n, 1)).astype(np.float32),
+                      rng.normal(-1.0, 1.5, (n, 1)).astype(np.float32)))
+    return Probe(reference=L.np_discriminator_loss, calls=calls, stacked=True,
+                 names=("real_logits", "fake_logits"),
+                 kinds={"real_logits": "logits", "fake_logits": "logits"},
+                 counts={"examples in each batch": 6, "examples in both batches": 12})
 
 
 # ------------------------------------------------------------------ exercise 1: L_D
@@ -125,7 +151,7 @@ def _discriminator_loss(answer):
          "L_D = mean(-log D(x)) + mean(-log(1 - D(G(z)))): add the two batch means. "
          "(Halving changes only the scale, but the checks and cl.losses use the sum.)"),
     ]
-    _diagnose(found, expected, "L_D", mistakes,
+    _diagnose(found, expected, "L_D", mistakes, more=(answer, _ld_probe()),
               hint="L_D = -[mean log D(x) + mean log(1 - D(G(z)))] with D = sigmoid(logit).")
     _check_stable(answer, (_REAL_BIG, _FAKE_BIG), L.np_discriminator_loss(_REAL_BIG, _FAKE_BIG),
                   "L_D")
@@ -133,174 +159,166 @@ def _discriminator_loss(answer):
             "confident discriminators too.")
 
 
-# ------------------------------------------------------------------ exercise 2: non-saturating
-@register("ch03.generator_loss_non_saturating", "The non-saturating generator loss -log D(G(z))")
-def _generator_loss_ns(answer):
-    n = len(_FAKE)
+# ------------------------------------------------------------------ exercise 2: V and JSD
+def _xlogy(x, y):
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
     with np.errstate(all="ignore"):
-        found = _scalar(answer(_FAKE.copy()), "L_G")
-    expected = L.np_generator_loss_non_saturating(_FAKE)
-    minimax = L.np_generator_loss_minimax(_FAKE)
-    mistakes = [
-        (minimax, "That is the minimax generator loss log(1 - D(G(z))), not the non-saturating "
-         "-log D(G(z)).",
-         "Both push D(G(z)) up, but this exercise asks for -log D(G(z)) = softplus(-logit)."),
-        (-minimax, "You returned -log(1 - D(G(z))): minimising it makes D(G(z)) *small*, so "
-         "the generator would help the discriminator. This is the direction error in the "
-         "article's prose ('minimise the probability the discriminator assigns to generated "
-         "data').", "The generator wants D(G(z)) high: minimise -log D(G(z))."),
-        (-expected, "The sign is flipped: minimising log D(G(z)) pushes D(G(z)) down.",
-         "-log D(G(z)) is positive and falls as D(G(z)) rises towards 1."),
-        (L.np_binary_cross_entropy_from_logits(np.ones_like(_FAKE), _sigmoid(_FAKE)),
-         "You applied the sigmoid and then a loss that expects logits (sigmoid twice).",
-         "Pass the raw logits to the from-logits cross-entropy."),
-        (_bce_probs(np.ones_like(_FAKE), _FAKE),
-         "You treated the logits as probabilities.",
-         "D(G(z)) = sigmoid(logit). " + _STABLE_HINT),
-        (n * expected, "You summed over the batch instead of averaging.",
-         "Return the batch mean."),
-    ]
-    _diagnose(found, expected, "L_G", mistakes,
-              hint="L_G = mean(-log D(G(z))) = mean softplus(-logit).")
-    _check_stable(answer, (_FAKE_BIG,), L.np_generator_loss_non_saturating(_FAKE_BIG),
-                  "L_G")
-    return ("-log D(G(z)) from logits: large while D rejects the fakes, so the generator "
-            "keeps learning.")
+        return np.where(x > 0, x * np.log(np.where(x > 0, y, 1.0)), 0.0)
 
 
-# ------------------------------------------------------------------ exercise 3: minimax
-@register("ch03.generator_loss_minimax", "The minimax generator loss log(1 - D(G(z)))")
-def _generator_loss_minimax(answer):
-    n = len(_FAKE)
+def _value_and_jsd(p, q):
+    """V(D*, G) and JSD(p || q) for discrete distributions (0 log 0 = 0)."""
+    p, q = np.asarray(p, np.float64), np.asarray(q, np.float64)
+    s = p + q
     with np.errstate(all="ignore"):
-        found = _scalar(answer(_FAKE.copy()), "The minimax loss")
-    expected = L.np_generator_loss_minimax(_FAKE)
-    ns = L.np_generator_loss_non_saturating(_FAKE)
-    mistakes = [
-        (ns, "That is the non-saturating loss -log D(G(z)), not the minimax loss.",
-         "The minimax generator minimises its own term of V: log(1 - D(G(z)))."),
-        (-expected, "The sign is flipped: you returned -log(1 - D(G(z))), which the generator "
-         "would minimise by making D(G(z)) small, the article's direction error.",
-         "The generator *minimises* V, so its loss is +log(1 - D(G(z))), a negative number."),
-        (-ns, "You returned log D(G(z)), not log(1 - D(G(z))).",
-         "1 - D(G(z)) = sigmoid(-logit), so log(1 - D(G(z))) = -softplus(logit)."),
-        (-L.np_binary_cross_entropy_from_logits(np.zeros_like(_FAKE), _sigmoid(_FAKE)),
-         "You applied the sigmoid and then a loss that expects logits (sigmoid twice).",
-         "Pass the raw logits to the from-logits cross-entropy."),
-        (n * expected, "You summed over the batch instead of averaging.",
-         "Return the batch mean."),
-    ]
-    _diagnose(found, expected, "The minimax loss", mistakes,
-              hint="log(1 - D(G(z))) = -softplus(logit), averaged over the batch.")
-    _check_stable(answer, (-_FAKE_BIG,), L.np_generator_loss_minimax(-_FAKE_BIG),
-                  "The minimax loss")
-    return "log(1 - D(G(z))) = -softplus(logit): the term of V the generator minimises."
+        v = float(np.sum(_xlogy(p, p / s)) + np.sum(_xlogy(q, q / s)))
+        m = s / 2
+        jsd = float(0.5 * np.sum(_xlogy(p, p / m)) + 0.5 * np.sum(_xlogy(q, q / m)))
+    return v, jsd
 
 
-# ------------------------------------------------------------------ exercise 4: gradients
-@register("ch03.generator_loss_gradients",
-          "Gradients of both generator losses with respect to the logit")
-def _generator_loss_gradients(answer):
-    d = np.array([0.001, 0.01, 0.1, 0.5, 0.9, 0.99])
-    out = answer(d.copy())
-    if not isinstance(out, tuple | list) or len(out) != 2:
-        raise Failure("Return a pair (grad_minimax, grad_non_saturating).",
-                      expected="a tuple of two arrays", found=f"{type(out).__name__}")
-    with np.errstate(all="ignore"):
-        gm = np.asarray(out[0], dtype=np.float64)
-        gn = np.asarray(out[1], dtype=np.float64)
-    want_m, want_n = -d, d - 1.0
-    for g, nm in ((gm, "grad_minimax"), (gn, "grad_non_saturating")):
-        if g.shape != d.shape:
-            raise Failure(f"{nm} must have one value per D value.", expected=str(d.shape),
-                          found=str(g.shape), hint="Compute elementwise with NumPy.")
-
-    def same(a, b):
-        return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-5, atol=1e-8))
-
-    if same(gm, want_n) and same(gn, want_m):
-        raise Failure("The two gradients are swapped.", expected="(-D, D - 1)",
-                      found="(D - 1, -D)",
-                      hint="Which loss has the factor 1 - D(G(z)) inside its log?")
-    if same(gm, -1 / (1 - d)) or same(gn, -1 / d):
-        raise Failure(
-            "You differentiated with respect to D, not with respect to the logit.",
-            expected="d/dl, where D = sigmoid(l)", found="d/dD",
-            hint="Chain rule: dL/dl = dL/dD * dD/dl, and dD/dl = D (1 - D).",
-        )
-    if same(gm, d) or same(gn, 1 - d):
-        raise Failure("The signs are flipped.", expected="negative gradients",
-                      found="positive gradients",
-                      hint="Both losses fall as the logit rises (the generator wants D(G(z)) "
-                           "high), so both derivatives are negative.")
-    close(gm, want_m, "grad_minimax", rtol=1e-5, atol=1e-8,
-          hint="d/dl log(1 - sigmoid(l)) = -sigmoid(l) = -D.")
-    close(gn, want_n, "grad_non_saturating", rtol=1e-5, atol=1e-8,
-          hint="d/dl [-log sigmoid(l)] = -(1 - sigmoid(l)) = D - 1.")
-    return ("Minimax: -D, which vanishes as D(G(z)) -> 0 (it saturates exactly when the "
-            "generator is worst). Non-saturating: D - 1, close to -1 there.")
+def _game_pairs():
+    rng = np.random.default_rng(33)
+    pairs = [(np.array([0.4, 0.3, 0.2, 0.1]), np.array([0.1, 0.2, 0.3, 0.4])),
+             (np.array([0.5, 0.5, 0.0, 0.0]), np.array([0.0, 0.25, 0.25, 0.5])),
+             (np.array([0.7, 0.1, 0.1, 0.1]), np.array([0.25, 0.25, 0.25, 0.25]))]
+    for _ in range(3):
+        a, b = rng.dirichlet(np.ones(5)), rng.dirichlet(np.ones(5))
+        pairs.append((a, b))
+    return pairs
 
 
-# ------------------------------------------------------------------ exercise 5: D*
-@register("ch03.optimal_discriminator", "The optimal discriminator D* for a fixed generator")
-def _optimal_discriminator(answer):
-    p_data = np.array([0.40, 0.25, 0.05, 0.0, 0.10, 0.30])
-    p_g = np.array([0.10, 0.25, 0.30, 0.20, 0.0, 0.60])
-    with np.errstate(all="ignore"):
-        found = np.asarray(answer(p_data.copy(), p_g.copy()), dtype=np.float64)
-    expected = p_data / (p_data + p_g)
-    if found.shape != expected.shape:
-        raise Failure("D* must have one value per point.", expected=str(expected.shape),
-                      found=str(found.shape), hint="Compute elementwise; do not sum or average.")
+@register("ch03.game_value", "V(D*, G) and the Jensen-Shannon divergence of two distributions",
+          expects="a pair of numbers (V, jsd)")
+def _game_value(answer):
+    pairs = _game_pairs()
+    vs, jsds = [], []
+    for p, q in pairs:
+        out = answer(p.copy(), q.copy())
+        if not isinstance(out, tuple | list) or len(out) != 2:
+            raise Failure("Return the pair (V, jsd).", expected="a tuple of two numbers",
+                          found=f"{type(out).__name__}" if not isinstance(out, tuple | list)
+                          else f"a {type(out).__name__} of {len(out)} values",
+                          hint="End with `return v, jsd`.")
+        vs.append(_scalar(out[0], "V", loss=False))
+        jsds.append(_scalar(out[1], "jsd", loss=False))
+    vs, jsds = np.array(vs), np.array(jsds)
+    ref = np.array([_value_and_jsd(p, q) for p, q in pairs])
+    labels = [f"p_data {np.round(p, 2).tolist()}, p_g {np.round(q, 2).tolist()}"
+              for p, q in pairs]
+    counts = {"points": 4}
 
-    def same(a):
+    def kl(a, b):
         with np.errstate(all="ignore"):
-            return bool(np.allclose(found, a, rtol=1e-6, atol=1e-9, equal_nan=False))
+            return np.sum(_xlogy(a, a / b))
 
+    v_wrong = np.array([np.sum(_xlogy(p, q / (p + q))) + np.sum(_xlogy(q, p / (p + q)))
+                        for p, q in pairs])
+    v_mistakes = [
+        known(v_wrong, "V uses D = p_g / (p_data + p_g): the probability of being fake, not "
+              "D* = p_data / (p_data + p_g).", "D*(x) is the probability that x is real: "
+              "p_data on top.", key="ch03.game_value.d_fake"),
+        known(-ref[:, 0], "V has the wrong sign: it is L_D = -V.", "V is a sum of p log "
+              "(a probability), so it is at most 0.", key="ch03.game_value.sign"),
+    ]
+    close(vs, ref[:, 0], "V(D*, G)", rtol=1e-6, atol=1e-9, relations=v_mistakes,
+          probe=Probe(labels=labels, counts=counts),
+          hint="V = sum p_data log D* + sum p_g log(1 - D*), D* = p_data / (p_data + p_g); "
+          "terms with a zero weight count 0.")
     with np.errstate(all="ignore"):
-        if same(p_g / (p_data + p_g)):
-            raise Failure(
-                "You returned p_g / (p_data + p_g): the probability of being *fake*.",
-                expected=np.array2string(expected, precision=3),
-                found=np.array2string(found, precision=3),
-                hint="D(x) is the probability that x is real, so p_data goes on top.",
-            )
-        if not np.all(np.isfinite(found)) or same(p_data / p_g):
-            raise Failure(
-                "D* must be a probability in [0, 1]; p_data / p_g is the density ratio, "
-                "which is unbounded (infinite where p_g = 0).",
-                expected=np.array2string(expected, precision=3),
-                found=np.array2string(found, precision=3),
-                hint="Divide by the sum p_data + p_g instead.",
-            )
-        if same(np.full_like(expected, 0.5)):
-            raise Failure("0.5 everywhere is D* only once p_g = p_data; here the densities "
-                          "differ.", hint="Use the formula p_data / (p_data + p_g) pointwise.")
-    close(found, expected, "D*", rtol=1e-6, atol=1e-9,
-          hint="D*(x) = p_data(x) / (p_data(x) + p_g(x)).")
-    return "D* = p_data / (p_data + p_g): 1 where only real data lands, 0 where only fakes do."
-
-
-# ------------------------------------------------------------------ exercise 6: equilibrium
-@register("ch03.equilibrium_value", "The value of the game at equilibrium")
-def _equilibrium_value(answer):
-    value = answer()
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise Failure("Return one number (a float).", expected="a float", found=repr(value))
-    value = float(value)
-    expected = -math.log(4.0)
-    if math.isclose(value, math.log(4.0), rel_tol=1e-4):
+        kl_pq = np.array([kl(p, q) for p, q in pairs])
+        sym = np.array([0.5 * kl(p, q) + 0.5 * kl(q, p) for p, q in pairs])
+    jsd_mistakes = [
+        known(kl_pq, "That is KL(p_data || p_g), not the Jensen-Shannon divergence.",
+              "JSD compares each distribution with their MIXTURE m = (p_data + p_g) / 2: "
+              "1/2 KL(p_data || m) + 1/2 KL(p_g || m).", key="ch03.game_value.kl"),
+        known(sym, "That is the symmetrised KL, 1/2 KL(p||q) + 1/2 KL(q||p), not the JSD.",
+              "Compare each distribution with the mixture m = (p_data + p_g) / 2, not with "
+              "the other one.", key="ch03.game_value.symmetric_kl"),
+    ]
+    if not np.all(np.isfinite(jsds)):
+        bad = [lab for lab, j in zip(labels, jsds, strict=True) if not np.isfinite(j)]
         raise Failure(
-            "That is L_D = -V at equilibrium (the d_loss ≈ 1.386 seen in training), not V.",
-            expected=f"{expected:.4f}", found=f"{value:.4f}",
-            hint="V is a sum of logs of probabilities, so it is negative.")
-    if math.isclose(value, -math.log(2.0), rel_tol=1e-4):
-        raise Failure("That is one of the two terms only.", expected=f"{expected:.4f}",
-                      found=f"{value:.4f}",
-                      hint="V = E[log D*(x)] + E[log(1 - D*(G(z)))], and both terms count.")
-    if math.isclose(value, 0.5, rel_tol=1e-4):
-        raise Failure("0.5 is D*(x) at equilibrium, not the value V.", expected=f"{expected:.4f}",
-                      found=f"{value:.4f}", hint="Put D* = 1/2 into both log terms of V.")
-    close(value, expected, "V(D*, G) at p_g = p_data", rtol=1e-4, atol=1e-6,
-          hint="With D* = 1/2 everywhere: V = log(1/2) + log(1/2).")
-    return "V = log 1/2 + log 1/2 = -log 4 ≈ -1.386, so d_loss hovers near log 4 = 1.386."
+            f"Your JSD is infinite or NaN for {len(bad)} of {len(pairs)} pairs, e.g. {bad[0]}: "
+            "the pairs where one distribution has a zero.", expected="finite values",
+            found=np.array2string(jsds, precision=3),
+            hint="A term p log(p / m) with p = 0 counts 0 (use np.where, or keep only p > 0); "
+            "the mixture m is never 0 where p or q is not.")
+    close(jsds, ref[:, 1], "JSD", rtol=1e-6, atol=1e-9, relations=jsd_mistakes,
+          probe=Probe(labels=labels, counts=counts),
+          hint="m = (p_data + p_g) / 2; JSD = 1/2 sum p_data log(p_data / m) + 1/2 sum p_g "
+          "log(p_g / m), natural log.")
+    same = answer(pairs[0][0].copy(), pairs[0][0].copy())
+    close(np.array([_scalar(same[0], "V", loss=False), _scalar(same[1], "jsd", loss=False)]),
+          np.array([-math.log(4.0), 0.0]), "(V, JSD) for p_g = p_data", rtol=1e-6, atol=1e-9,
+          hint="With p_g = p_data, D* = 1/2 everywhere.")
+    gap = float(np.max(np.abs(vs - (-math.log(4.0) + 2 * jsds))))
+    return (f"V(D*, G) = -log 4 + 2 JSD on all {len(pairs)} pairs (largest difference "
+            f"{gap:.1e}): the generator minimises the Jensen-Shannon divergence.")
+
+
+# ------------------------------------------------------------------ exercise 3: |D - D*|
+def _gap_reference(d, p_data, p_g):
+    d, p, q = (np.asarray(a, np.float64) for a in (d, p_data, p_g))
+    w = 0.5 * (p + q)
+    d_star = p / np.where(p + q > 0, p + q, 1.0)
+    return float(np.sum(np.abs(d - d_star) * w) / np.sum(w))
+
+
+def _gap_cases():
+    grid = np.linspace(-6.0, 10.0, 321)
+    rng = np.random.default_rng(34)
+    cases = []
+    for mu_g, s_g in ((0.0, 0.5), (3.5, 1.25), (4.2, 1.0), (1.0, 2.0)):
+        p = np.exp(-((grid - 4.0) ** 2) / (2 * 1.25**2)) / np.sqrt(2 * np.pi * 1.25**2)
+        q = np.exp(-((grid - mu_g) ** 2) / (2 * s_g**2)) / np.sqrt(2 * np.pi * s_g**2)
+        d = 1 / (1 + np.exp(-(rng.normal(0.8, 0.3) * (grid - rng.normal(2.0, 1.0)))))
+        cases.append((d, p, q, f"p_g = N({mu_g}, {s_g}^2)"))
+    return cases
+
+
+@register("ch03.gap_to_optimum", "How far a trained D is from D*, where the samples land",
+          expects="one number (a float)")
+def _gap_to_optimum(answer):
+    cases = _gap_cases()
+    found = np.array([_scalar(answer(d.copy(), p.copy(), q.copy()), "The gap", loss=False)
+                      for d, p, q, _ in cases])
+    expected = np.array([_gap_reference(d, p, q) for d, p, q, _ in cases])
+
+    def variant(fn):
+        with np.errstate(all="ignore"):
+            return np.array([fn(d, p, q) for d, p, q, _ in cases])
+
+    def d_star(p, q):
+        return p / np.where(p + q > 0, p + q, 1.0)
+
+    mistakes = [
+        known(variant(lambda d, p, q: np.mean(np.abs(d - d_star(p, q)))),
+              "You averaged |D - D*| over the whole grid, also where no sample ever lands.",
+              "Weight each point by where the samples are, (p_data + p_g) / 2, and divide by "
+              "the sum of the weights.", key="ch03.gap.unweighted"),
+        known(variant(lambda d, p, q: _gap_reference(d, q, p)),
+              "You compared D with p_g / (p_data + p_g), the optimal probability of being "
+              "FAKE.", "D*(x) = p_data / (p_data + p_g).", key="ch03.gap.d_star_fake"),
+        known(variant(lambda d, p, q: np.sum(np.abs(d - d_star(p, q)) * p) / np.sum(p)),
+              "You weighted by p_data alone: the fakes' region does not count.",
+              "Weight by both, (p_data + p_g) / 2: the samples D sees are real AND fake.",
+              key="ch03.gap.data_weight"),
+        known(variant(lambda d, p, q: np.sum(np.abs(d - d_star(p, q)) * q) / np.sum(q)),
+              "You weighted by p_g alone: the real data's region does not count.",
+              "Weight by both, (p_data + p_g) / 2: the samples D sees are real AND fake.",
+              key="ch03.gap.fake_weight"),
+        known(variant(lambda d, p, q: np.sum(np.abs(d - d_star(p, q)) * 0.5 * (p + q))),
+              "You did not divide by the sum of the weights: the result depends on the grid's "
+              "spacing.", "Divide the weighted sum by np.sum(weights).",
+              key="ch03.gap.unnormalised"),
+        known(variant(lambda d, p, q: np.sum((d - d_star(p, q)) * 0.5 * (p + q))
+                      / np.sum(0.5 * (p + q))),
+              "You averaged D - D* without the absolute value: errors of opposite sign cancel.",
+              "Take np.abs(d - d_star) before weighting.", key="ch03.gap.no_abs"),
+    ]
+    close(found, expected, "The gap |D - D*|", rtol=1e-4, atol=1e-7, relations=mistakes,
+          probe=Probe(labels=[c[3] for c in cases]),
+          hint="d_star = p_data / (p_data + p_g); w = (p_data + p_g) / 2; "
+          "sum(|d - d_star| * w) / sum(w).")
+    return "The weighted gap between D and D*: near 0 only where D has learned the optimum."

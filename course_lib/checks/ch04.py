@@ -14,8 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from course_lib import losses, models
-from course_lib.checks import Failure, close, register
-from course_lib.validation import output_range
+from course_lib.checks import Failure, as_array, close, register
 
 _LATENT, _FEATURES = 4, 6  # the tiny networks of the freezing and train_step checks
 
@@ -79,11 +78,7 @@ def _g_loss(d, g, z):
 
 
 def _scalar(value, what):
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Failure(f"{what} must be a number.", expected="a float or a scalar tensor",
-                      found=type(value).__name__) from None
+    arr = as_array(value, what, expects="a float or a scalar tensor")
     if arr.size != 1:
         raise Failure(f"{what} must be one number.", expected="a scalar",
                       found=f"shape {arr.shape}", hint="Average the per-sample losses.")
@@ -93,6 +88,20 @@ def _scalar(value, what):
                       hint="Compute the loss from logits with a stable cross-entropy "
                            "(cl.losses.discriminator_loss / generator_loss_non_saturating).")
     return value
+
+
+def _measured_range(model, latent_dim, n=256):
+    """(min, max, all finite) of ``model``'s outputs on random latent vectors.
+
+    Half the vectors are scaled up 30-fold, so that a bounded last activation saturates and
+    shows its whole range, and an unbounded one shows that it is unbounded.
+    """
+    z = np.random.default_rng(7).standard_normal((n, latent_dim)).astype(np.float32)
+    z[n // 2:] *= 30.0
+    out = np.asarray(model(z, training=False), dtype=np.float64)
+    finite = bool(np.all(np.isfinite(out)))
+    return (float(np.nanmin(out)) if finite else np.nan,
+            float(np.nanmax(out)) if finite else np.nan, finite)
 
 
 def _optimizer_targets(opt, d, g):
@@ -129,21 +138,32 @@ def _generator(answer):
     if out.shape != (4, 28, 28, 1):
         raise Failure("The generator's output has the wrong shape.", expected="(4, 28, 28, 1)",
                       found=str(out.shape))
-    rng_name = output_range(model)
-    if rng_name == (0.0, 1.0):
+    lo, hi, finite = _measured_range(model, 100)
+    if not finite:
+        raise Failure("Your generator outputs NaN or infinite values for some noise vectors.",
+                      expected="finite pixels in [-1, 1]", found="NaN or inf",
+                      hint="Check the weights (e.g. model.get_weights()) for NaN and build the "
+                           "model from fresh layers.")
+    if lo >= -1e-6 and hi <= 1.0 + 1e-6 and hi > 0.5:
         raise Failure(
-            "The output ends in sigmoid, so generated pixels lie in [0, 1], while the cats are "
+            "The generated pixels lie in [0, 1] (a sigmoid output), while the cats are "
             "scaled to [-1, 1]. The discriminator could then tell real from fake by brightness "
             "alone (every real image has pixels below 0, no fake does).",
-            expected="tanh, range [-1, 1]", found="sigmoid, range [0, 1]",
-            hint="Use activation='tanh' in the last Dense layer (or scale the data to [0, 1], "
-                 "but the course's data and models use [-1, 1]).")
-    if rng_name != (-1.0, 1.0) or out.min() < -1.0 or out.max() > 1.0:
+            expected="outputs spanning [-1, 1]", found=f"measured range [{lo:.3g}, {hi:.3g}]",
+            hint="Use activation='tanh' in the last Dense layer (or rescale a sigmoid with "
+                 "keras.layers.Rescaling(2.0, offset=-1.0)).")
+    if lo < -1.0 - 1e-5 or hi > 1.0 + 1e-5:
         raise Failure("The generator's output is not bounded to [-1, 1].",
-                      expected="values in [-1, 1] (a tanh output)",
-                      found=f"range [{out.min():.3g}, {out.max():.3g}], activation "
-                            f"{'linear/none' if rng_name is None else rng_name}",
-                      hint="Give the last Dense layer activation='tanh'.")
+                      expected="values in [-1, 1] whatever the noise",
+                      found=f"measured range [{lo:.3g}, {hi:.3g}] on random noise",
+                      hint="End with a bounded activation: activation='tanh' in the last "
+                           "Dense layer.")
+    if lo > -0.5 or hi < 0.5:
+        raise Failure("The generator's outputs cover only part of [-1, 1].",
+                      expected="outputs reaching near -1 and near 1",
+                      found=f"measured range [{lo:.3g}, {hi:.3g}] on random noise",
+                      hint="Map the last layer onto the whole range: tanh, not a scaled-down "
+                           "or shifted version of it.")
     small = answer(8)
     z8 = np.zeros((2, 8), np.float32)
     try:
@@ -220,6 +240,7 @@ def _scale(answer):
     targets = {"tanh": x.astype(np.float32) / 127.5 - 1.0, "sigmoid": x.astype(np.float32) / 255.0}
     for act, expected in targets.items():
         out = answer(x.copy(), act)
+        as_array(out, f"scale(x, {act!r})")
         out = np.asarray(out)
         if out.shape != x.shape:
             raise Failure(f"scale(x, {act!r}) must keep the shape.", expected=str(x.shape),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.checks import Failure, close, register
+from course_lib.checks import Failure, as_array, close, register
+from course_lib.checks.diagnose import Probe
 
 
 # ------------------------------------------------------------------------ Fréchet distance
@@ -39,8 +40,8 @@ def _fd_data():
 
 
 def _as_float(value, what):
-    arr = np.asarray(value)
-    if arr.size != 1 or not (np.issubdtype(arr.dtype, np.number)):
+    arr = as_array(value, what, expects="one number (a float)")
+    if arr.size != 1:
         raise Failure(f"{what} must be one number.", expected="a float",
                       found=f"{type(value).__name__} of shape {arr.shape}")
     return float(arr.reshape(()))
@@ -102,55 +103,24 @@ def _frechet_distance(answer):
     for kwargs, message, hint in diagnoses:
         if any(np.isclose(found, _fd(x, y, ddof=dd, **kwargs), rtol=1e-5) for dd in (0, 1)):
             raise Failure(message, expected=f"{right[0]:.4f}", found=f"{found:.4f}", hint=hint)
+    # an unlisted mistake: diagnose it on four pairs of feature sets
+    pairs = [(x, y), (xs, ys), (x[100:], y[:200] * 1.5), (y, x[:100] + 2.0)]
+    values = np.array([_as_float(answer(a.copy(), b.copy()), "frechet_distance(x, y)")
+                       for a, b in pairs])
+    close(values, np.array([_fd(a, b) for a, b in pairs]), "The Fréchet distance", rtol=1e-5,
+          probe=Probe(reference=_fd, calls=pairs, stacked=True, names=("x", "y"),
+                      labels=[f"{len(a)} and {len(b)} samples" for a, b in pairs]),
+          hint="Means over axis 0, np.cov(x, rowvar=False), squared mean difference, and "
+          "tr(C1) + tr(C2) - 2 tr((C1 C2)^(1/2)) with a matrix square root.")
     close(found, right[0], "The Fréchet distance", rtol=1e-5,
           hint="Means over axis 0, np.cov(x, rowvar=False), squared mean difference, and "
           "tr(C1) + tr(C2) - 2 tr((C1 C2)^(1/2)) with a matrix square root.")
     return "Correct."
 
 
-# ---------------------------------------------------------------- class-conditional inputs
-def _np(x):
-    return np.asarray(x.numpy() if hasattr(x, "numpy") else x)
-
-
-@register("ch05.condition", "Condition a network: a one-hot label beside its input")
-def _condition(answer):
-    z = np.arange(10, dtype=np.float32).reshape(5, 2) / 10.0
-    labels = np.array([2, 0, 9, 2, 4])
-    out = _np(answer(z, labels, 10))
-    want = np.concatenate([z, np.eye(10, dtype=np.float32)[labels]], axis=1)
-    if out.shape == (5, 3):
-        raise Failure("You appended the label as one number, not as a one-hot vector.",
-                      expected=str(want.shape), found=str(out.shape),
-                      hint="A label k becomes a vector of num_classes zeros with a 1 at "
-                      "position k (np.eye(num_classes)[labels] or keras.ops.one_hot). As a "
-                      "single number, 'cat' (2) would sit between 'bird' (1) and 'cow' (3).")
-    if out.shape == (10, 10) or out.shape[0] != 5:
-        raise Failure("Concatenate along the feature axis (axis=1), not the sample axis.",
-                      expected=str(want.shape), found=str(out.shape))
-    if out.shape != want.shape:
-        raise Failure("The output has the wrong width.", expected=str(want.shape),
-                      found=str(out.shape),
-                      hint="latent_dim + num_classes columns: use the num_classes argument, "
-                      "not labels.max() + 1.")
-    if np.allclose(out, np.concatenate([want[:, 2:], z], axis=1)):
-        raise Failure("The one-hot label comes first; put the noise first.",
-                      hint="np.concatenate([z, one_hot], axis=1): the generator's first "
-                      "latent_dim inputs are the noise.")
-    if np.allclose(out[:, :2], z) and np.allclose(out[:, 2:], np.eye(10)[labels - 1]):
-        raise Failure("The one-hot vectors are shifted by one position.",
-                      hint="Labels count from 0: 'bear' is 0 and 'cat' is 2.")
-    close(out, want, "condition(z, labels, 10)",
-          hint="np.concatenate([z, np.eye(num_classes)[labels]], axis=1).")
-    few = _np(answer(z[:3], np.array([0, 1, 1]), 10))
-    if few.shape != (3, 12):
-        raise Failure("With labels [0, 1, 1] and num_classes=10 the width must still be 12.",
-                      expected="(3, 12)", found=str(few.shape),
-                      hint="Use num_classes, not the largest label in this batch.")
-    if _np(answer(z, labels, 10)).dtype != np.float32:
-        raise Failure("Return float32, the dtype the networks use.", expected="float32",
-                      found=str(out.dtype), hint="np.eye(num_classes, dtype='float32').")
-    return "Noise first, then a one-hot label: the generator can be told which animal to draw."
+# ------------------------------------------------------------------------ interpolation
+def _np(x, what="The path"):
+    return as_array(x, what)
 
 
 @register("ch05.interpolate", "A straight line through the latent space")
@@ -182,6 +152,9 @@ def _interpolate(answer):
                       expected=f"first {z0}, last {z1}", found=f"first {out[0]}, last {out[-1]}",
                       hint="t runs from 0 to 1: (1 - t) * z0 + t * z1.")
     close(out, want, "interpolate(z0, z1, 5)",
+          probe=Probe(inputs={"t": t}, reference=lambda a, b, n: (1 - np.linspace(0, 1, n)[
+              :, None]) * a + np.linspace(0, 1, n)[:, None] * b, calls=[(z0, z1, 5)],
+              names=("z0", "z1", "num")),
           hint="Equal steps: t = np.linspace(0, 1, num), then (1 - t) * z0 + t * z1.")
     two = _np(answer(z0, z1, 2))
     close(two, np.stack([z0, z1]), "interpolate(z0, z1, 2)", hint="Just the two ends.")

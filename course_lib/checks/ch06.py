@@ -4,142 +4,101 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.checks import Failure, close, register
+from course_lib.checks import Failure, as_array, close, register
+from course_lib.checks.diagnose import Probe, known
+
+# ----------------------------------------------------------------- the KL weight of a VAE loss
+_PIXELS, _LATENT = 784, 16
 
 
-def _kl_reference(mu, log_var):
-    return -0.5 * np.sum(1.0 + log_var - mu**2 - np.exp(log_var), axis=-1)
+def _bce_sum(x, x_prob):
+    x, p = np.asarray(x, np.float64), np.clip(np.asarray(x_prob, np.float64), 1e-7, 1 - 1e-7)
+    return -np.sum(x * np.log(p) + (1 - x) * np.log(1 - p), axis=-1)
 
 
-# ------------------------------------------------------------------ the reparameterisation trick
-@register("ch06.reparameterize", "The reparameterisation trick z = mu + sigma * eps")
-def _reparameterize(answer):
-    rng = np.random.default_rng(6)
-    mu = rng.normal(size=(4000, 3))
-    log_var = np.tile([np.log(0.25), 0.0, np.log(9.0)], (4000, 1))  # sigma = 0.5, 1, 3
-    eps = rng.standard_normal((4000, 3))
-    expected = mu + np.exp(0.5 * log_var) * eps
-    found = answer(mu.copy(), log_var.copy(), eps.copy())
-    if found is None:
-        raise Failure("Your function returned None.", expected="z, an array like mu",
-                      hint="End the function with `return z`.")
-    found = np.asarray(found, dtype=float)
-    if found.shape != mu.shape:
-        raise Failure("z must have the shape of mu: one latent vector per image.",
-                      expected=str(mu.shape), found=str(found.shape),
-                      hint="Use element-wise operations only; do not sum or average.")
-    if np.allclose(found, expected, rtol=1e-5, atol=1e-6):  # float32 answers pass too
-        return ("z = mu + exp(log_var / 2) * eps: the randomness is an input, so gradients "
-                "reach mu and log_var.")
-    wrong = {
-        "mu + log_var * eps": (
-            "You used log_var as the standard deviation.",
-            "log_var is log(sigma^2); sigma = exp(log_var / 2)."),
-        "mu + exp(log_var) * eps": (
-            "You scaled eps by the variance exp(log_var), not the standard deviation.",
-            "sigma = sqrt(sigma^2) = exp(0.5 * log_var)."),
-        "mu + sqrt(log_var) * eps": (
-            "You took the square root of log_var, which is a logarithm, not a variance.",
-            "Exponentiate first: sigma = exp(0.5 * log_var)."),
-        "mu + eps": (
-            "Your z ignores log_var: every posterior has standard deviation 1.",
-            "Multiply eps by sigma = exp(0.5 * log_var)."),
-        "mu": (
-            "Your z is just mu: no noise at all, so the VAE becomes a plain autoencoder and the "
-            "KL term has nothing to regularise.",
-            "Add sigma * eps with the eps passed in."),
-        "exp(0.5 * log_var) * eps": (
-            "Your z forgot the mean mu.", "z = mu + sigma * eps."),
-        "mu - exp(0.5 * log_var) * eps": (
-            "You subtracted the noise. That has the right distribution, but not the contract: "
-            "z must be mu + sigma * eps for the eps given.",
-            "Use + so that eps = 0 gives z = mu and the check can compare exactly."),
-    }
-    with np.errstate(invalid="ignore"):
-        candidates = {
-            "mu + log_var * eps": mu + log_var * eps,
-            "mu + exp(log_var) * eps": mu + np.exp(log_var) * eps,
-            "mu + sqrt(log_var) * eps": mu + np.sqrt(log_var) * eps,
-            "mu + eps": mu + eps,
-            "mu": mu,
-            "exp(0.5 * log_var) * eps": np.exp(0.5 * log_var) * eps,
-            "mu - exp(0.5 * log_var) * eps": mu - np.exp(0.5 * log_var) * eps,
-        }
-    for name, value in candidates.items():
-        if np.allclose(found, value, rtol=1e-5, atol=1e-6, equal_nan=True):
-            message, hint = wrong[name]
-            raise Failure(message, expected="mu + exp(0.5 * log_var) * eps", found=name,
-                          hint=hint)
-    # Right distribution, other noise: the learner drew their own eps.
-    resid = (found - mu) / np.exp(0.5 * log_var)
-    if np.all(np.isfinite(resid)) and np.allclose(resid.mean(0), 0, atol=0.1) and np.allclose(
-            resid.std(0), 1, atol=0.1):
-        raise Failure(
-            "Your z has the right mean and standard deviation, but not from the eps passed in: "
-            "you drew your own noise.", expected="mu + exp(0.5 * log_var) * eps for the given eps",
-            found="fresh random noise",
-            hint="Use the eps argument. Keeping the noise an input is what makes the sample "
-            "reproducible and lets the gradient flow through mu and sigma only.")
-    close(found, expected, "z", hint="z = mu + exp(0.5 * log_var) * eps, element by element.")
-    return None
+def _bce_mean(x, x_prob):
+    return _bce_sum(x, x_prob) / np.shape(x)[-1]
 
 
-# ------------------------------------------------------------------------------ the KL term
-@register("ch06.kl_term", "KL(N(mu, sigma^2) || N(0, I)) per image")
-def _kl_term(answer):
-    rng = np.random.default_rng(60)
-    mu = rng.normal(size=(5, 4))
-    log_var = rng.normal(scale=0.8, size=(5, 4))
-    expected = _kl_reference(mu, log_var)
-    found = answer(mu.copy(), log_var.copy())
-    if found is None:
-        raise Failure("Your function returned None.", expected="an array of shape (5,)",
-                      hint="End the function with `return kl`.")
-    found = np.asarray(found, dtype=float)
-    if found.shape == ():
-        total = float(found)
-        what = ("the sum" if np.isclose(total, expected.sum())
-                else "the mean" if np.isclose(total, expected.mean()) else "one number")
-        raise Failure(f"You returned {what} over the batch; the contract is one KL per image.",
-                      expected="shape (5,): one value per row", found=f"a scalar {total:.4g}",
-                      hint="Sum over the latent dimensions only: axis=-1.")
-    if found.shape != expected.shape:
-        raise Failure("One KL value per image, summed over the latent dimensions.",
-                      expected=str(expected.shape), found=str(found.shape),
-                      hint="np.sum(..., axis=-1) turns (n, d) into (n,).")
-    if np.allclose(found, expected, rtol=1e-5, atol=1e-6):  # float32 answers pass too
-        zero = np.asarray(answer(np.zeros((2, 3)), np.zeros((2, 3))), dtype=float)
-        close(zero, np.zeros(2), "The KL of the prior itself (mu = 0, log_var = 0)",
-              hint="KL(N(0, 1) || N(0, 1)) = 0.")
-        return "KL = -1/2 * sum(1 + log_var - mu^2 - exp(log_var)): zero only at the prior."
-    d = mu.shape[-1]
-    candidates = {
-        "-expected": (-expected, "The sign is wrong: a KL divergence is never negative.",
-                      "It is -1/2 * sum(1 + log_var - mu^2 - exp(log_var)); mind the leading "
-                      "minus."),
-        "2 * expected": (2 * expected, "Your values are twice too large: the factor 1/2 is "
-                         "missing.", "Multiply the sum by -0.5, not -1."),
-        "expected / d": (expected / d, "You averaged over the latent dimensions; the contract "
-                         "sums them.", "The KL of independent dimensions adds up: use np.sum, "
-                         "not np.mean, over axis=-1."),
-        "swapped": (-0.5 * np.sum(1 + np.exp(log_var) - mu**2 - log_var, axis=-1),
-                    "You swapped log_var and exp(log_var).",
-                    "The variance sigma^2 is exp(log_var); the formula has + log_var and "
-                    "- exp(log_var)."),
-        "no mu": (-0.5 * np.sum(1 + log_var - np.exp(log_var), axis=-1),
-                  "The mu^2 term is missing: your KL does not care where the posterior sits.",
-                  "Subtract mu**2 inside the sum."),
-        "log_var as var": (-0.5 * np.sum(1 + np.log(np.abs(log_var)) - mu**2 - log_var, axis=-1),
-                           "You treated log_var as the variance itself.",
-                           "log_var = log(sigma^2): the variance is exp(log_var)."),
-    }
-    for _, (value, message, hint) in candidates.items():
-        if np.allclose(found, value, rtol=1e-5, atol=1e-6):
-            raise Failure(message, expected=np.array2string(expected, precision=4),
-                          found=np.array2string(found, precision=4), hint=hint)
-    close(found, expected, "The KL per image",
-          hint="-0.5 * np.sum(1 + log_var - mu**2 - np.exp(log_var), axis=-1).")
-    return None
+def _kl_sum(mu, log_var):
+    mu, lv = np.asarray(mu, np.float64), np.asarray(log_var, np.float64)
+    return -0.5 * np.sum(1 + lv - mu**2 - np.exp(lv), axis=-1)
+
+
+def _kl_mean(mu, log_var):
+    return _kl_sum(mu, log_var) / np.shape(mu)[-1]
+
+
+# (description, loss_fn, the KL's weight relative to the per-image SUM of the reconstruction)
+_SUSPECTS = [
+    ("the correct loss", lambda x, p, m, v: float(np.mean(_bce_sum(x, p) + _kl_sum(m, v))), 1.0),
+    ("the tutorial's loss: pixel MEAN + KL sum",
+     lambda x, p, m, v: float(np.mean(_bce_mean(x, p) + _kl_sum(m, v))), float(_PIXELS)),
+    ("KL averaged over the latent dimensions",
+     lambda x, p, m, v: float(np.mean(_bce_sum(x, p) + _kl_mean(m, v))), 1.0 / _LATENT),
+    ("a beta-VAE with beta = 4",
+     lambda x, p, m, v: float(np.mean(_bce_sum(x, p) + 4.0 * _kl_sum(m, v))), 4.0),
+    ("both terms averaged",
+     lambda x, p, m, v: float(np.mean(_bce_mean(x, p) + _kl_mean(m, v))), _PIXELS / _LATENT),
+    ("the correct loss, halved",
+     lambda x, p, m, v: float(0.5 * np.mean(_bce_sum(x, p) + _kl_sum(m, v))), 1.0),
+    ("the correct loss plus a constant",
+     lambda x, p, m, v: float(np.mean(_bce_sum(x, p) + _kl_sum(m, v)) + 3.0), 1.0),
+]
+
+
+class _Recording:
+    """A loss function that counts its calls and refuses inputs of the wrong shape."""
+
+    def __init__(self, fn):
+        self.fn, self.calls = fn, 0
+
+    def __call__(self, x, x_prob, mu, log_var):
+        shapes = [np.shape(a) for a in (x, x_prob, mu, log_var)]
+        if (len(shapes[0]) != 2 or shapes[0] != shapes[1] or shapes[0][-1] != _PIXELS
+                or shapes[2] != shapes[3] or shapes[2][-1] != _LATENT
+                or shapes[2][0] != shapes[0][0]):
+            raise Failure(
+                "Your function called loss_fn with inputs of the wrong shapes.",
+                expected=f"x and x_prob (n, {_PIXELS}), mu and log_var (n, {_LATENT})",
+                found=", ".join(map(str, shapes)),
+                hint="Make one batch of n images and their n latent codes; n = 1 is enough.")
+        self.calls += 1
+        return self.fn(x, x_prob, mu, log_var)
+
+
+@register("ch06.kl_weight", "The weight a VAE loss gives its KL term, measured from its numbers",
+          expects="one number: the KL's weight")
+def _kl_weight(answer):
+    found, expected, labels = [], [], []
+    for description, fn, weight in _SUSPECTS:
+        loss = _Recording(fn)
+        value = as_array(answer(loss), "kl_weight(loss_fn)")
+        if value.size != 1:
+            raise Failure("Return one number: the weight of the KL term.", expected="a float",
+                          found=f"shape {value.shape}")
+        if loss.calls == 0:
+            raise Failure("Your function never called loss_fn: the weight must be measured.",
+                          expected="a number measured by calling loss_fn",
+                          found=f"{float(value.reshape(())):.4g} without a single call",
+                          hint="Evaluate loss_fn on inputs whose reconstruction and KL terms "
+                          "you know, and compare the differences.")
+        found.append(float(value.reshape(())))
+        expected.append(weight)
+        labels.append(description)
+    found, expected = np.array(found), np.array(expected)
+    relations = [
+        known(1.0 / expected, "You returned the reconstruction's weight relative to the KL: "
+              "the reciprocal of the KL's weight.", "Divide the KL slope by the reconstruction "
+              "slope, not the other way round.", key="ch06.kl_weight.reciprocal"),
+    ]
+    close(found, expected, "Your measured KL weight", rtol=1e-3, atol=1e-6,
+          probe=Probe(labels=labels, counts={"pixels": _PIXELS, "latent dimensions": _LATENT}),
+          relations=relations,
+          hint="Change only the reconstruction (known change of the summed BCE), then only the "
+          "KL (known change), and divide the two slopes of loss_fn.")
+    return ("You measured each loss's KL weight: 784 for the tutorial's pixel mean, the "
+            "beta-VAE's 4, and 1 whatever the overall scale or offset.")
 
 
 # ---------------------------------------------------------------------------- the diagnosis
@@ -170,22 +129,113 @@ _CASES = [
 ]
 
 
-@register("ch06.diagnose", "Diagnose a GAN run from its logged numbers")
+_CASES += [
+    ("a run whose diversity dropped in the very last epoch only", _hist(
+        [0.7, 0.7, 0.72, 0.7, 0.71, 0.7], [0.7, 0.68, 0.7, 0.7, 0.7, 0.69],
+        [0.8, 0.8, 0.8, 0.6, 0.6, 0.42]), "healthy"),
+    ("a run that rose above 0.5 diversity in the very last epoch only", _hist(
+        [0.7, 0.7, 0.72, 0.7, 0.71, 0.7], [0.7, 0.68, 0.7, 0.7, 0.7, 0.69],
+        [0.6, 0.5, 0.4, 0.3, 0.3, 0.55]), "mode collapse"),
+    ("a run that was low three epochs from the end, and recovered", _hist(
+        [0.7, 0.7, 0.72, 0.7, 0.71, 0.7], [0.7, 0.68, 0.7, 0.7, 0.7, 0.69],
+        [0.9, 0.9, 0.9, 0.45, 0.75, 0.8]), "healthy"),
+    ("a run where D is sure about the real images but not the fakes", _hist(
+        [0.9, 0.98, 0.99, 1.0, 0.99, 1.0], [0.7, 0.6, 0.62, 0.6, 0.65, 0.6],
+        [0.7, 0.8, 0.85, 0.85, 0.9, 0.88]), "healthy"),
+    ("a run where D's accuracy on real images peaked in the last epoch only", _hist(
+        [0.8, 0.85, 0.9, 0.9, 0.9, 0.99], [0.99, 0.99, 1.0, 0.99, 1.0, 1.0],
+        [0.7, 0.8, 0.85, 0.85, 0.9, 0.88]), "healthy"),
+    ("a run whose diversity fell, then climbed back for the last two epochs", _hist(
+        [0.7, 0.7, 0.72, 0.7, 0.71, 0.7], [0.7, 0.68, 0.7, 0.7, 0.7, 0.69],
+        [0.9, 0.9, 0.9, 0.3, 0.55, 0.6]), "mode collapse"),
+]
+
+_LABELS = ("healthy", "mode collapse", "discriminator wins")
+
+
+def _rule(history, pick, both=True, diversity_first=True, threshold=0.95, collapse_below=0.5):
+    """The diagnosis with a choice of summary per metric and of the rule's logic."""
+    last = {key: float(pick(np.asarray(values, dtype=np.float64)))
+            for key, values in history.items()}
+    collapse = last["diversity"] < collapse_below
+    acc = (last["d_acc_real"] > threshold, last["d_acc_fake"] > threshold)
+    wins = all(acc) if both else any(acc)
+    if diversity_first:
+        return "mode collapse" if collapse else "discriminator wins" if wins else "healthy"
+    return "discriminator wins" if wins else "mode collapse" if collapse else "healthy"
+
+
+def _mean_last3(v):
+    return np.mean(v[-3:])
+
+
+# Wrong versions of the rule that a learner writes, and what to say about each.
+_VARIANTS = [
+    ("the last epoch alone (v[-1])", lambda h: _rule(h, lambda v: v[-1]),
+     "Average the last three epochs, np.mean(v[-3:]): one epoch is noisy."),
+    ("v[-3], a single epoch", lambda h: _rule(h, lambda v: v[-3]),
+     "v[-3] is one value, three epochs from the end; the last three are v[-3:], and their "
+     "mean is np.mean(v[-3:])."),
+    ("`or` between the two accuracies", lambda h: _rule(h, _mean_last3, both=False),
+     "D wins only if it is right about the real images AND the fakes; use `and`."),
+    ("the mean of the whole run", lambda h: _rule(h, np.mean),
+     "Use the last three epochs, not the mean of all: a diagnosis is about where the run "
+     "ended up."),
+    ("the first three epochs", lambda h: _rule(h, lambda v: np.mean(v[:3])),
+     "v[:3] is the start of the run; the last three epochs are v[-3:]."),
+    ("D's accuracy tested before diversity", lambda h: _rule(h, _mean_last3,
+                                                            diversity_first=False),
+     "Check diversity first: a collapsed generator is easy to spot, so D wins too, but the "
+     "diagnosis is the collapse."),
+    ("the mean of the last two epochs", lambda h: _rule(h, lambda v: np.mean(v[-2:])),
+     "v[-2:] holds two epochs; the last three are v[-3:]."),
+]
+_VARIANTS += [  # the right summaries with other thresholds (the first that fits is named)
+    (f"a diversity threshold {side} than 0.5", lambda h, t=t: _rule(h, _mean_last3,
+                                                                   collapse_below=t),
+     "Mode collapse means diversity below 0.5.")
+    for side, ts in (("higher", (0.55, 0.6, 0.7)), ("lower", (0.45, 0.4))) for t in ts
+] + [
+    (f"an accuracy threshold {side} than 0.95", lambda h, t=t: _rule(h, _mean_last3,
+                                                                    threshold=t),
+     "D wins when both accuracies are above 0.95.")
+    for side, ts in (("lower", (0.9, 0.8)), ("higher", (0.98, 0.99))) for t in ts
+] + [
+    (f"{key} alone for D's accuracy", lambda h, key=key: _rule(
+        {**h, "d_acc_real": h[key], "d_acc_fake": h[key]}, _mean_last3),
+     "D wins only if both d_acc_real and d_acc_fake are above 0.95.")
+    for key in ("d_acc_real", "d_acc_fake")
+]
+
+
+@register("ch06.diagnose", "Diagnose a GAN run from its logged numbers",
+          expects="one of the strings 'healthy', 'mode collapse', 'discriminator wins'")
 def _diagnose(answer):
-    labels = {"healthy", "mode collapse", "discriminator wins"}
-    for description, history, expected in _CASES:
-        found = answer({k: list(v) for k, v in history.items()})
-        if not isinstance(found, str) or found not in labels:
+    found = []
+    for _description, history, _expected in _CASES:
+        label = answer({k: list(v) for k, v in history.items()})
+        if not isinstance(label, str) or label not in _LABELS:
             raise Failure("Return one of the three labels as a string.",
-                          expected=" / ".join(sorted(labels)), found=repr(found))
-        if found != expected:
-            hint = "Judge the last three epochs (np.mean(history[key][-3:]))."
-            if expected == "mode collapse" and found == "discriminator wins":
-                hint = ("Check diversity first: a collapsed generator is easy to spot, so D wins "
-                        "too, but the diagnosis is the collapse.")
-            elif "recovered" in description or "took over" in description:
-                hint = ("Use the last three epochs, not the first ones or the mean of all: a "
-                        "diagnosis is about where the run ended up.")
-            raise Failure(f"Wrong diagnosis for {description}.", expected=expected, found=found,
-                          hint=hint)
-    return "All six runs diagnosed: diversity first, then D's accuracy, over the last epochs."
+                          expected=" / ".join(_LABELS), found=repr(label)[:60],
+                          hint="Copy the strings exactly, e.g. return \"mode collapse\".")
+        found.append(label)
+    expected = [case[2] for case in _CASES]
+    if found == expected:
+        return (f"All {len(_CASES)} runs diagnosed: diversity first, then D's accuracy on real "
+                "AND fake images, over the mean of the last three epochs.")
+    wrong = [i for i, (a, b) in enumerate(zip(found, expected, strict=True)) if a != b]
+    first = _CASES[wrong[0]]
+    if len(set(found)) == 1:
+        raise Failure(f"Your function returns {found[0]!r} for every run.",
+                      expected=f"{len(set(expected))} different diagnoses",
+                      found=f"{found[0]!r} {len(found)} times",
+                      hint="Compute the three summaries from history and apply the rules.")
+    for name, variant, hint in _VARIANTS:
+        if [variant(case[1]) for case in _CASES] == found:
+            raise Failure(f"Your diagnoses are those of a rule that uses {name}: wrong for "
+                          f"{len(wrong)} of {len(_CASES)} runs, first {first[0]}.",
+                          expected=first[2], found=found[wrong[0]], hint=hint)
+    raise Failure(f"Wrong diagnosis for {len(wrong)} of {len(_CASES)} runs, first for "
+                  f"{first[0]}.", expected=first[2], found=found[wrong[0]],
+                  hint="Judge np.mean(history[key][-3:]) for each key; diversity < 0.5 first, "
+                  "then d_acc_real > 0.95 and d_acc_fake > 0.95.")
