@@ -282,8 +282,8 @@ class LearnerKernel:
                 code = proc.wait(timeout=2)
             except subprocess.TimeoutExpired:
                 code = None
-        if code is not None and code > 128:
-            sig = code - 128
+        if code is not None and (code > 128 or code < 0):
+            sig = code - 128 if code > 128 else -code
             name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else sig
             if sig == signal.SIGXCPU:
                 return f"time limit: the kernel used up its CPU time {where}"
@@ -315,14 +315,14 @@ class LearnerKernel:
             elif kind == "status" and content.get("execution_state") == "idle":
                 break
         if error and error[0] == "MemoryError":
-            raise _Stop(f"memory limit: {where} ran out of memory (--memory-mb {self.memory_mb})")
+            raise _Stop(f"memory limit: out of memory {where} (--memory-mb {self.memory_mb})")
         return error
 
     def setup(self) -> None:
         source = Path(_wire.__file__).read_text(encoding="utf-8") + _wire.KERNEL_SIDE
         code = (f"__course_grader__ = {{}}\nexec(compile({source!r}, '<course grader>', 'exec'), "
                 "__course_grader__)\n__course_grader__['_user_ns'] = (lambda g=globals(): g)")
-        err = self.run(code, "the grader's set-up")
+        err = self.run(code, "during the grader's set-up")
         if err:
             raise _Stop(f"the grader could not call into the kernel after the notebook ran "
                         f"({err[0]}: {err[1]}); did the notebook replace builtins?")
@@ -336,7 +336,7 @@ class LearnerKernel:
             raise _wire.CannotCross("keyword arguments")
         inp.write_text(_wire.dumps(_wire.encode(payload)), encoding="utf-8")
         err = self.run(f"__course_grader__['call']({name!r}, {str(inp)!r}, {str(out)!r})",
-                       f"a call of {name}")
+                       f"during a call of {name}")
         if err:
             raise _Stop(f"the grader's call of {name} failed inside the kernel ({err[0]}: "
                         f"{err[1]})")
@@ -377,7 +377,7 @@ class LearnerKernel:
         token = secrets.token_hex(8)
         out = self.workdir / f"grader-kind-{token}.json"
         err = self.run(f"import builtins as _b\nwith _b.open({str(out)!r}, 'w') as _f: "
-                       f"_f.write(__course_grader__['kind']({name!r}))", f"a look-up of {name}")
+                       f"_f.write(__course_grader__['kind']({name!r}))", f"during a look-up of {name}")
         try:
             text = "" if err else out.read_text(encoding="utf-8")[:20]
         except OSError:
@@ -453,7 +453,7 @@ def _grade_one(sub: Submission, names: dict[str, str], timeout: float,
         deadline = time.monotonic() + timeout
         kernel = LearnerKernel(workdir, deadline, memory_mb, timeout)
         for i, source in enumerate(sub.cells, 1):
-            err = kernel.run(source, f"code cell {i}")
+            err = kernel.run(source, f"in code cell {i}")
             if err:
                 cell_errors.append(f"code cell {i} raised {err[0]}: {err[1]}")
         kernel.setup()
