@@ -53,12 +53,12 @@ def encode(value, _depth: int = 0, keras_saver=None):
         raise CannotCross("the value is nested too deeply")
     if value is None or isinstance(value, bool | str):
         return value
+    if isinstance(value, np.generic):  # before float: np.float64 is a float
+        return {"__scalar__": _array(np.asarray(value))}
     if isinstance(value, int):
         return value if abs(value) < 2**63 else {"__big__": str(value)}
     if isinstance(value, float):
         return value if math.isfinite(value) else {"__float__": repr(value)}
-    if isinstance(value, np.generic):
-        return {"__scalar__": _array(np.asarray(value))}
     if isinstance(value, np.ndarray):
         return {"__array__": _array(value)}
     if isinstance(value, tuple):
@@ -82,7 +82,7 @@ def encode(value, _depth: int = 0, keras_saver=None):
 def _array(a: np.ndarray) -> dict:
     if a.dtype.name not in _DTYPES:
         raise CannotCross(f"an array of dtype {a.dtype}")
-    a = np.ascontiguousarray(a)
+    a = np.array(a, order="C", copy=True)  # ascontiguousarray would make a 0-d array 1-d
     return {"dtype": a.dtype.str, "shape": list(a.shape),
             "data": base64.b64encode(a.tobytes()).decode("ascii")}
 
