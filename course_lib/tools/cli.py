@@ -141,7 +141,9 @@ def _add_grade_doctor(sub) -> None:
     g.add_argument("--chapter", default=None,
                    help="grade every submission as this chapter (else: from the file name)")
     d = sub.add_parser("doctor", help="check Python, packages, CPUs, memory, data, kernel")
-    d.add_argument("--root", default=".", help="repository root (pyproject.toml)")
+    d.add_argument("--root", default=None,
+                   help="the course folder holding pyproject.toml (default: here, else the "
+                        "checkout course_lib is imported from)")
 
 
 #: Settings a resumed run must share with the run it continues (the learning rate may change).
@@ -299,7 +301,7 @@ def main(argv=None) -> int:
         elif args.command == "doctor":
             from course_lib.tools import doctor
 
-            return doctor.main(root=Path(args.root))
+            return doctor.main(root=Path(args.root) if args.root else None)
     except (ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
