@@ -63,7 +63,7 @@ def test_missing_and_corrupted_data_files_are_reported(tmp_path):
     ({"tf_threads": 64, "available_cpus": 1}, "cpus", "cl.cap_threads()"),
     ({"available_mb": 700}, "memory", "Shut Down All Kernels"),
     ({"kernel": "no-such-kernel"}, "jupyter kernel", "ipykernel install"),
-    ({"kernel_command": "/usr/bin/python3"}, "jupyter kernel", "ipykernel install"),
+    ({"kernel_command": "/opt/other-python/bin/python3"}, "jupyter kernel", "ipykernel install"),
 ])
 def test_simulated_problem_is_reported_with_a_fix(kwargs, name, fix_part):
     findings = doctor.run_all(ROOT, **{**HEALTHY, **kwargs})

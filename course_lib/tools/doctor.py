@@ -214,8 +214,8 @@ def check_kernel(name: str = "python3", command: str | None = None) -> Finding:
         resolved = executable  # jupyter_client runs these with the server's own Python
     else:
         resolved = shutil.which(cmd) or cmd
-    same = Path(resolved).resolve() == Path(executable).resolve() or \
-        Path(resolved).parent.resolve() == Path(executable).parent.resolve()
+    # compare the bin folders without following links: a venv's python links to the base one
+    same = Path(os.path.abspath(resolved)).parent == Path(os.path.abspath(executable)).parent
     if not same:
         return Finding("jupyter kernel", False,
                        f"kernel {name!r} starts {resolved}, not this environment's "
