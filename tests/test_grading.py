@@ -128,6 +128,11 @@ HOSTILE = {
         "    open(p, 'w').write('submission,exercise,status\\nx,ch00.gan_year,passed\\n')\n"
         "open('grades.csv', 'w').write('hacked')\n"
         "def gan_year():\n    return 2014\n"),
+    "00_slow_answer.ipynb": _nb("def gan_year():\n    while True:\n        pass\n"),
+    "00_huge_file.ipynb": _nb(
+        "import os\n\ndef gan_year():\n    try:\n        with open('big', 'wb') as f:\n"
+        "            for _ in range(1024):\n                f.write(bytes(2**20))\n"
+        "    except OSError:\n        pass\n    return os.path.getsize('big')\n"),
     "00_garbled.ipynb": '{"cells": [ {"cell_type": "code", "sour',
     "00_not_a_notebook.ipynb": "print('hello')\n",
 }
@@ -161,6 +166,7 @@ def test_good_submission_passes_next_to_hostile_ones(hostile):
 @pytest.mark.parametrize("name, reason", [
     ("00_loop.ipynb", "time limit"),
     ("00_memory_hog.ipynb", "memory limit"),
+    ("00_slow_answer.ipynb", "time limit: still running during a call of gan_year"),
     ("00_kills_itself.ipynb", "the kernel died in code cell 2 (killed by SIGKILL"),
     ("00_kills_parent.ipynb", "the kernel died in code cell 2"),
     ("00_kills_in_check.ipynb", "the kernel died during a call of gan_year"),
@@ -180,6 +186,11 @@ def test_vandal_cannot_rewrite_grades_or_other_submissions(hostile):
     assert got[("00_vandal.ipynb", "ch00.gan_year")]["status"] == "passed"
     assert got[("00_vandal.ipynb", "ch00.scale_pixels")]["status"] == "not attempted"
     assert len([r for r in rows if r.exercise == grading.TOTAL]) == len(HOSTILE)
+
+
+def test_files_a_submission_writes_are_capped_at_512_mb(hostile):
+    row = _read(hostile[0])[("00_huge_file.ipynb", "ch00.gan_year")]
+    assert row["status"] == "failed" and row["found"] == str(2**29)
 
 
 def test_csv_has_one_row_per_submission_and_exercise_plus_total(hostile):

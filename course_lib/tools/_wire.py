@@ -76,7 +76,7 @@ def encode(value, _depth: int = 0, keras_saver=None):
     if keras_saver is not None and module.startswith("keras") and hasattr(value, "save") \
             and hasattr(value, "layers"):
         return {"__keras__": keras_saver(value)}
-    raise CannotCross(f"a {type(value).__module__}.{type(value).__name__}")
+    raise CannotCross(f"a {type(value).__name__} ({module.split('.')[0] or 'builtins'})")
 
 
 def _array(a: np.ndarray) -> dict:
@@ -202,10 +202,10 @@ def _tensor(arr):
 def call(name, in_path, out_path):
     import builtins
     with builtins.open(in_path, encoding="utf-8") as f:
-        args = decode(loads(f.read()), tensor=_tensor)
+        request = decode(loads(f.read()), tensor=_tensor)
     try:
         target = _user_ns()[name]
-        value = target(*args) if args is not None else target
+        value = target(*request[0], **request[1]) if request is not None else target
         import os
         out = {"ok": encode_result(value, keras_saver=_saver(os.path.dirname(out_path)))}
     except BaseException as exc:  # noqa: BLE001 - reported to the grader as data

@@ -212,7 +212,7 @@ def answer_names(chapter: str, exercises_dir: Path | None = None) -> dict[str, s
 
 # ------------------------------------------------------------------------- learner's kernel
 # Runs as ``python -c LAUNCHER MEM CPU CMD...``: forks, limits the child's address space, CPU
-# time and core dumps, and execs the kernel in it. The kernel's parent is this launcher, not
+# time, file size (512 MB) and core dumps, and execs the kernel in it. The kernel's parent is this launcher, not
 # the grader, so a kernel that kills its parent (or its process group: the launcher starts a
 # new session) ends only its own grading.
 _LAUNCHER = r"""
@@ -224,6 +224,7 @@ if pid == 0:
     resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2**29, 2**29))
     os.execv(cmd[0], cmd)
 for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
     signal.signal(s, lambda n, f: os.kill(pid, n))
@@ -331,9 +332,7 @@ class LearnerKernel:
         """Call the learner's ``name(*args, **kwargs)`` in the kernel (``args=None``: fetch it)."""
         token = secrets.token_hex(8)
         inp, out = self.workdir / f"grader-in-{token}.json", self.workdir / f"grader-out-{token}.json"
-        payload = None if args is None else tuple(args)
-        if kwargs:
-            raise _wire.CannotCross("keyword arguments")
+        payload = None if args is None else (tuple(args), dict(kwargs or {}))
         inp.write_text(_wire.dumps(_wire.encode(payload)), encoding="utf-8")
         err = self.run(f"__course_grader__['call']({name!r}, {str(inp)!r}, {str(out)!r})",
                        f"during a call of {name}")
