@@ -62,7 +62,7 @@ def real(tmp_path_factory):
         0: "✅ ch00.gan_year: passed. 2014\n✅ ch00.scale_pixels: passed."}))
     out = d / "grades.csv"
     rows = grading.grade(sorted(d.glob("*.ipynb")), out, timeout=240, jobs=2,
-                         feedback=d / "feedback")
+                         feedback=d / "feedback", gradebook=d / "gradebook.csv")
     return d, out, rows
 
 
@@ -103,6 +103,17 @@ def test_feedback_page_per_submission_escapes_learner_text(real, tmp_path):
     (page,) = grading.write_feedback(rows, tmp_path)
     text = page.read_text()
     assert "<script>" not in text and "<img" not in text and "&lt;script&gt;" in text
+
+
+def test_gradebook_has_one_row_per_student_with_score(real):
+    d, _, _ = real
+    with open(d / "gradebook.csv", newline="") as f:
+        book = {r["student"]: r for r in csv.DictReader(f)}
+    n0 = len(grading.exercises_of("ch00"))
+    assert set(book) == {"00_solution", "01_fresh", "00_wrong_patched"}
+    assert book["00_solution"]["score"] == str(n0) and book["00_solution"]["percent"] == "100"
+    assert book["00_wrong_patched"]["score"] == "0"
+    assert book["01_fresh"]["max_score"] == str(len(grading.exercises_of("ch01")))
 
 
 def test_summary_counts_passes_and_common_failures(real):

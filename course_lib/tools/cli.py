@@ -138,6 +138,8 @@ def _add_grade_doctor(sub) -> None:
     g.add_argument("--jobs", type=_positive("--jobs"), default=grading.DEFAULT_JOBS,
                    help="submissions graded at a time")
     g.add_argument("--feedback", default=None, help="folder for one HTML page per submission")
+    g.add_argument("--gradebook", default=None,
+                   help="also a CSV per submission: student, score, max_score, percent, comments")
     g.add_argument("--chapter", default=None,
                    help="grade every submission as this chapter (else: from the file name)")
     d = sub.add_parser("doctor", help="check Python, packages, CPUs, memory, data, kernel")
@@ -294,6 +296,7 @@ def main(argv=None) -> int:
             rows = grading.grade(args.submissions, args.out, timeout=args.timeout,
                                  memory_mb=args.memory_mb, feedback=args.feedback,
                                  jobs=args.jobs, chapter=args.chapter,
+                                 gradebook=args.gradebook,
                                  progress=lambda line: print(line, file=sys.stderr))
             print(grading.summary(rows))
             print(f"wrote {args.out}" + (f" and feedback pages in {args.feedback}"

@@ -55,6 +55,7 @@ __all__ = [
     "summary",
     "write_csv",
     "write_feedback",
+    "write_gradebook",
 ]
 
 #: Per-submission wall-clock limit in seconds (kernel start, every cell and every check).
@@ -505,9 +506,12 @@ def _with_total(name: str, rows: list[Row]) -> list[Row]:
 
 def grade(paths: Sequence, out, *, timeout: float = DEFAULT_TIMEOUT,
           memory_mb: int = DEFAULT_MEMORY_MB, feedback=None, jobs: int = DEFAULT_JOBS,
-          chapter=None, exercises_dir=None,
+          chapter=None, exercises_dir=None, gradebook=None,
           progress: Callable[[str], None] | None = None) -> list[Row]:
     """Grade every submission in ``paths``; write ``out`` (CSV) and optional feedback pages.
+
+    ``gradebook``: also a CSV with one row per submission (student, score, max_score, percent,
+    comments) in the shape most learning-management systems import.
 
     All submissions are read before any runs; ``out`` is written atomically at the end.
     Returns the rows, per-submission totals included.
@@ -547,6 +551,8 @@ def grade(paths: Sequence, out, *, timeout: float = DEFAULT_TIMEOUT,
     write_csv(rows, out)
     if feedback is not None:
         write_feedback(rows, feedback)
+    if gradebook is not None:
+        write_gradebook(rows, gradebook)
     return rows
 
 
@@ -576,6 +582,20 @@ def write_csv(rows: Sequence[Row], path) -> None:
     for r in rows:
         writer.writerow([_cell(getattr(r, f)) if isinstance(getattr(r, f), str)
                          else getattr(r, f) for f in FIELDS])
+    _atomic_write(Path(path), buf.getvalue())
+
+
+def write_gradebook(rows: Sequence[Row], path) -> None:
+    """One row per submission: student (the file name without .ipynb), score, max_score,
+    percent, comments; written atomically."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["student", "score", "max_score", "percent", "comments"])
+    for r in rows:
+        if r.exercise == TOTAL:
+            pct = round(100 * r.score / r.max_score) if r.max_score else 0
+            student = Path(r.submission).name.removesuffix(".ipynb")
+            writer.writerow([_cell(student), r.score, r.max_score, pct, _cell(r.message)])
     _atomic_write(Path(path), buf.getvalue())
 
 
