@@ -135,7 +135,7 @@ HOSTILE = {
         "import os, signal\n\ndef gan_year():\n    os.killpg(0, signal.SIGKILL)\n"),
     "00_vandal.ipynb": _nb(
         "import glob, os\n"
-        "for p in glob.glob(os.environ['VANDAL_DIR'] + '/*'):\n"
+        "for p in glob.glob('{dir}/*'):\n"
         "    open(p, 'w').write('submission,exercise,status\\nx,ch00.gan_year,passed\\n')\n"
         "open('grades.csv', 'w').write('hacked')\n"
         "def gan_year():\n    return 2014\n"),
@@ -144,6 +144,9 @@ HOSTILE = {
         "import os\n\ndef gan_year():\n    try:\n        with open('big', 'wb') as f:\n"
         "            for _ in range(1024):\n                f.write(bytes(2**20))\n"
         "    except OSError:\n        pass\n    return os.path.getsize('big')\n"),
+    "00_env_spy.ipynb": _nb(
+        "import os\n\ndef gan_year():\n    secret = os.environ.get('COURSE_GRADER_SECRET', 'none')\n"
+        "    return f\"{secret} {os.path.expanduser('~') == os.getcwd()}\"\n"),
     "00_garbled.ipynb": '{"cells": [ {"cell_type": "code", "sour',
     "00_not_a_notebook.ipynb": "print('hello')\n",
 }
@@ -153,13 +156,12 @@ HOSTILE = {
 def hostile(tmp_path_factory):
     d = tmp_path_factory.mktemp("hostile")
     for name, text in HOSTILE.items():
-        (d / name).write_text(text)
+        (d / name).write_text(text.replace("{dir}", str(d)))
     out = d / "grades.csv"
     mp = pytest.MonkeyPatch()
-    mp.setenv("VANDAL_DIR", str(d))
+    mp.setenv("COURSE_GRADER_SECRET", "s3cret")
     try:
-        rows = grading.grade(sorted(d.glob("*.ipynb")), out, timeout=25, memory_mb=1024,
-                             jobs=2)
+        rows = grading.grade(sorted(d.glob("*.ipynb")), out, timeout=25, memory_mb=1024, jobs=2)
     finally:
         mp.undo()
     return out, rows
@@ -197,6 +199,11 @@ def test_vandal_cannot_rewrite_grades_or_other_submissions(hostile):
     assert got[("00_vandal.ipynb", "ch00.gan_year")]["status"] == "passed"
     assert got[("00_vandal.ipynb", "ch00.scale_pixels")]["status"] == "not attempted"
     assert len([r for r in rows if r.exercise == grading.TOTAL]) == len(HOSTILE)
+
+
+def test_kernel_gets_no_grader_secrets_and_a_temporary_home(hostile):
+    row = _read(hostile[0])[("00_env_spy.ipynb", "ch00.gan_year")]
+    assert row["status"] == "failed" and row["found"] == "'none True'"
 
 
 def test_files_a_submission_writes_are_capped_at_512_mb(hostile):

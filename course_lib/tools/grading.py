@@ -240,6 +240,21 @@ os._exit(128 - code if code < 0 else code)
 """
 
 
+_ENV_KEPT = frozenset("PATH LANG LC_ALL LC_CTYPE TMPDIR VIRTUAL_ENV CONDA_PREFIX SYSTEMROOT "
+                      "TF_NUM_INTRAOP_THREADS TF_NUM_INTEROP_THREADS OMP_NUM_THREADS "
+                      "TF_ENABLE_ONEDNN_OPTS".split())
+
+
+def _mpl_config_dir() -> str:
+    """The grader's matplotlib cache, so that each kernel does not rebuild the font cache."""
+    try:
+        import matplotlib
+
+        return matplotlib.get_cachedir()
+    except Exception:
+        return tempfile.gettempdir()
+
+
 class _Stop(BaseException):  # noqa: N818 - not an Exception: a check must not catch it
     """The kernel can no longer be used (time limit, memory limit, it died)."""
 
@@ -257,11 +272,14 @@ class LearnerKernel:
         self.km = KernelManager()
         self.km._kernel_spec = KernelSpec(argv=argv, display_name="course grader",
                                           language="python")
-        env = dict(os.environ)
-        env.update({"MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2", "MALLOC_ARENA_MAX": "2",
+        # A minimal environment (no tokens or credentials of the grader's), HOME in the
+        # temporary folder so that writes to ~ vanish with it.
+        env = {k: v for k, v in os.environ.items() if k in _ENV_KEPT}
+        env.update({"HOME": str(workdir), "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2",
+                    "MALLOC_ARENA_MAX": "2", "MPLCONFIGDIR": _mpl_config_dir(),
                     "PYTHONPATH": os.pathsep.join(
-                        [str(_REPO)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep)
-                                        if p])})
+                        [str(_REPO)] + [p for p in os.environ.get("PYTHONPATH", "").split(
+                            os.pathsep) if p])})
         self.km.start_kernel(cwd=str(workdir), env=env, stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.kc = self.km.client()
@@ -322,8 +340,9 @@ class LearnerKernel:
 
     def setup(self) -> None:
         source = Path(_wire.__file__).read_text(encoding="utf-8") + _wire.KERNEL_SIDE
-        code = (f"__course_grader__ = {{}}\nexec(compile({source!r}, '<course grader>', 'exec'), "
-                "__course_grader__)\n__course_grader__['_user_ns'] = (lambda g=globals(): g)")
+        code = (f"import builtins as __cg_b\n__course_grader__ = {{}}\n"
+                f"__cg_b.exec(__cg_b.compile({source!r}, '<course grader>', 'exec'), "
+                "__course_grader__)\n__course_grader__['_user_ns'] = (lambda g=__cg_b.globals(): g)")
         err = self.run(code, "during the grader's set-up")
         if err:
             raise _Stop(f"the grader could not call into the kernel after the notebook ran "
@@ -376,8 +395,9 @@ class LearnerKernel:
     def kind(self, name: str) -> str:
         token = secrets.token_hex(8)
         out = self.workdir / f"grader-kind-{token}.json"
-        err = self.run(f"import builtins as _b\nwith _b.open({str(out)!r}, 'w') as _f: "
-                       f"_f.write(__course_grader__['kind']({name!r}))", f"during a look-up of {name}")
+        err = self.run(f"import builtins as __cg_b\nwith __cg_b.open({str(out)!r}, 'w') as __cg_f: "
+                       f"__cg_f.write(__course_grader__['kind']({name!r}))",
+                       f"during a look-up of {name}")
         try:
             text = "" if err else out.read_text(encoding="utf-8")[:20]
         except OSError:
@@ -528,6 +548,9 @@ def grade(paths: Sequence, out, *, timeout: float = DEFAULT_TIMEOUT,
         raise ValueError(f"--memory-mb {memory_mb} is too small for a kernel that imports "
                          "TensorFlow (about 1 GB of address space); use at least 1024.")
     out = Path(out)
+    if feedback is not None and Path(feedback).exists() and not Path(feedback).is_dir():
+        raise ValueError(f"--feedback {feedback} is a file; pass a folder (it is created if "
+                         "missing).")
     if not out.parent.is_dir():
         raise ValueError(f"The folder of --out {out} does not exist; create it first.")
     fixed = _normalize_chapter(chapter) if chapter is not None else None
@@ -600,7 +623,7 @@ def write_gradebook(rows: Sequence[Row], path) -> None:
 
 
 def _page_name(name: str, taken: set[str]) -> str:
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")[:120] or "submission"
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")[-120:].lstrip("._") or "submission"
     page, n = f"{base}.html", 1
     while page in taken:
         n += 1
