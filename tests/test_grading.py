@@ -147,6 +147,14 @@ HOSTILE = {
     "00_env_spy.ipynb": _nb(
         "import os\n\ndef gan_year():\n    secret = os.environ.get('COURSE_GRADER_SECRET', 'none')\n"
         "    return f\"{secret} {os.path.expanduser('~') == os.getcwd()}\"\n"),
+    "00_vandal_course_lib.ipynb": _nb(
+        "import importlib.util\nPATH = importlib.util.find_spec('course_lib').origin\n"
+        "if '{root}' not in PATH:  # never the checkout's own files, should isolation break\n"
+        "    open(PATH, 'w').write('raise SystemExit(\"vandalised\")')\n"
+        "def gan_year():\n    return PATH\n"),
+    "00_zz_reads_course_lib.ipynb": _nb(
+        "import importlib.util\n\ndef gan_year():\n"
+        "    return open(importlib.util.find_spec('course_lib').origin).read()[:40]\n"),
     "00_garbled.ipynb": '{"cells": [ {"cell_type": "code", "sour',
     "00_not_a_notebook.ipynb": "print('hello')\n",
 }
@@ -156,7 +164,7 @@ HOSTILE = {
 def hostile(tmp_path_factory):
     d = tmp_path_factory.mktemp("hostile")
     for name, text in HOSTILE.items():
-        (d / name).write_text(text.replace("{dir}", str(d)))
+        (d / name).write_text(text.replace("{dir}", str(d)).replace("{root}", ROOT.as_posix()))
     out = d / "grades.csv"
     mp = pytest.MonkeyPatch()
     mp.setenv("COURSE_GRADER_SECRET", "s3cret")
@@ -199,6 +207,15 @@ def test_vandal_cannot_rewrite_grades_or_other_submissions(hostile):
     assert got[("00_vandal.ipynb", "ch00.gan_year")]["status"] == "passed"
     assert got[("00_vandal.ipynb", "ch00.scale_pixels")]["status"] == "not attempted"
     assert len([r for r in rows if r.exercise == grading.TOTAL]) == len(HOSTILE)
+
+
+def test_vandal_rewrites_only_its_own_copy_of_course_lib(hostile):
+    got = _read(hostile[0])
+    path = got[("00_vandal_course_lib.ipynb", "ch00.gan_year")]["found"].strip("'")
+    assert path.endswith("course_lib/__init__.py") and ROOT.as_posix() not in path
+    assert (ROOT / "course_lib" / "__init__.py").read_text().startswith('"""course_lib')
+    assert got[("00_zz_reads_course_lib.ipynb", "ch00.gan_year")]["found"].startswith(
+        "'\"\"\"course_lib")
 
 
 def test_kernel_gets_no_grader_secrets_and_a_temporary_home(hostile):

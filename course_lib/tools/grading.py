@@ -240,6 +240,21 @@ os._exit(128 - code if code < 0 else code)
 """
 
 
+_WIRE_KEY = "course_lib/tools/_wire.py"
+
+
+def _snapshot() -> dict[str, bytes]:
+    """course_lib's files, read into memory before any submission runs."""
+    import course_lib
+
+    root = Path(course_lib.__file__).resolve().parent
+    files = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            files["course_lib/" + path.relative_to(root).as_posix()] = path.read_bytes()
+    return files
+
+
 _ENV_KEPT = frozenset("PATH LANG LC_ALL LC_CTYPE TMPDIR VIRTUAL_ENV CONDA_PREFIX SYSTEMROOT "
                       "TF_NUM_INTRAOP_THREADS TF_NUM_INTEROP_THREADS OMP_NUM_THREADS "
                       "TF_ENABLE_ONEDNN_OPTS".split())
@@ -262,11 +277,20 @@ class _Stop(BaseException):  # noqa: N818 - not an Exception: a check must not c
 class LearnerKernel:
     """A fresh kernel for one submission, in ``workdir``, under time and memory limits."""
 
-    def __init__(self, workdir: Path, deadline: float, memory_mb: int, timeout: int):
+    def __init__(self, workdir: Path, deadline: float, memory_mb: int, timeout: int,
+                 snapshot: dict[str, bytes] | None = None):
         from jupyter_client import KernelManager
         from jupyter_client.kernelspec import KernelSpec
 
         self.workdir, self.deadline, self.memory_mb = workdir, deadline, memory_mb
+        self.snapshot = snapshot if snapshot is not None else _snapshot()
+        # A private copy of course_lib, first on the kernel's path: a submission that rewrites
+        # course_lib's files rewrites only its own copy, never the next submission's.
+        lib = workdir / ".course"
+        for rel, data in self.snapshot.items():
+            if rel.startswith("course_lib/"):
+                (lib / rel).parent.mkdir(parents=True, exist_ok=True)
+                (lib / rel).write_bytes(data)
         argv = [sys.executable, "-c", _LAUNCHER, str(memory_mb * 2**20), str(int(timeout) + 30),
                 sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
         self.km = KernelManager()
@@ -278,10 +302,11 @@ class LearnerKernel:
         env.update({"HOME": str(workdir), "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2",
                     "MALLOC_ARENA_MAX": "2", "MPLCONFIGDIR": _mpl_config_dir(),
                     "PYTHONPATH": os.pathsep.join(
-                        [str(_REPO)] + [p for p in os.environ.get("PYTHONPATH", "").split(
-                            os.pathsep) if p])})
+                        [str(lib), str(_REPO)] + [p for p in os.environ.get(
+                            "PYTHONPATH", "").split(os.pathsep) if p])})
         self.km.start_kernel(cwd=str(workdir), env=env, stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.pgid = getattr(self.km.provisioner, "pgid", None)  # the launcher's session
         self.kc = self.km.client()
         self.kc.start_channels()
         try:
@@ -339,7 +364,7 @@ class LearnerKernel:
         return error
 
     def setup(self) -> None:
-        source = Path(_wire.__file__).read_text(encoding="utf-8") + _wire.KERNEL_SIDE
+        source = self.snapshot[_WIRE_KEY].decode("utf-8") + _wire.KERNEL_SIDE
         code = (f"import builtins as __cg_b\n__course_grader__ = {{}}\n"
                 f"__cg_b.exec(__cg_b.compile({source!r}, '<course grader>', 'exec'), "
                 "__course_grader__)\n__course_grader__['_user_ns'] = (lambda g=__cg_b.globals(): g)")
@@ -402,7 +427,7 @@ class LearnerKernel:
             text = "" if err else out.read_text(encoding="utf-8")[:20]
         except OSError:
             text = ""
-        if text not in ("missing", "callable", "value"):
+        if text not in ("missing", "callable", "placeholder", "value"):
             raise _Stop(f"the grader could not look up {name} in the kernel")
         return text
 
@@ -415,10 +440,11 @@ class LearnerKernel:
             self.km.shutdown_kernel(now=True)
         except Exception:
             pass
-        try:  # the launcher's session: the kernel and anything it started
-            os.killpg(self.km.provisioner.pgid, signal.SIGKILL)
-        except Exception:
-            pass
+        if self.pgid:  # the launcher's session: the kernel and anything it started in it
+            try:
+                os.killpg(self.pgid, signal.SIGKILL)
+            except OSError:
+                pass
 
 
 _BUILTIN_EXCEPTIONS = {n: c for n, c in vars(builtins).items()
@@ -457,7 +483,7 @@ class _Answer:
 
 # -------------------------------------------------------------------------------- grading
 def _grade_one(sub: Submission, names: dict[str, str], timeout: float,
-               memory_mb: int) -> list[Row]:
+               memory_mb: int, snapshot: dict[str, bytes] | None = None) -> list[Row]:
     from course_lib.checks import check
 
     exercises = exercises_of(sub.chapter) if sub.chapter else []
@@ -471,7 +497,7 @@ def _grade_one(sub: Submission, names: dict[str, str], timeout: float,
     kernel = None
     try:
         deadline = time.monotonic() + timeout
-        kernel = LearnerKernel(workdir, deadline, memory_mb, timeout)
+        kernel = LearnerKernel(workdir, deadline, memory_mb, timeout, snapshot)
         for i, source in enumerate(sub.cells, 1):
             err = kernel.run(source, f"in code cell {i}")
             if err:
@@ -485,10 +511,14 @@ def _grade_one(sub: Submission, names: dict[str, str], timeout: float,
                 rows[ex] = Row(sub.name, ex, "not attempted",
                                f"No {name} is defined after running the notebook{why}.")
                 continue
-            answer = _Answer(kernel, name) if kind == "callable" else kernel.call(name, None)
+            answer = kernel.call(name, None) if kind == "value" else _Answer(kernel, name)
             try:
                 result = check(ex, answer)
             except _wire.CannotCross as exc:
+                if kind == "placeholder":  # what the learner wrote only picks the 0 it gets
+                    rows[ex] = Row(sub.name, ex, "not attempted",
+                                   f"{name} still raises NotImplementedError.")
+                    continue
                 rows[ex] = Row(sub.name, ex, "error",
                                f"Not graded automatically: this exercise's check passes {exc} "
                                "to the answer, which cannot be sent to the learner's kernel "
@@ -560,10 +590,11 @@ def grade(paths: Sequence, out, *, timeout: float = DEFAULT_TIMEOUT,
     chapters = sorted({s.chapter for s in subs if s.chapter})
     names = {c: answer_names(c, Path(exercises_dir) if exercises_dir else None)
              for c in chapters}
+    snapshot = _snapshot()
     say = progress or (lambda text: None)
 
     def one(sub: Submission) -> list[Row]:
-        rows = _grade_one(sub, names.get(sub.chapter, {}), timeout, memory_mb)
+        rows = _grade_one(sub, names.get(sub.chapter, {}), timeout, memory_mb, snapshot)
         rows = _with_total(sub.name, rows)
         say(f"{sub.name}: {rows[-1].message}")
         return rows
