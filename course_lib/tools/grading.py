@@ -257,7 +257,7 @@ def _snapshot() -> dict[str, bytes]:
 
 _ENV_KEPT = frozenset("PATH LANG LC_ALL LC_CTYPE TMPDIR VIRTUAL_ENV CONDA_PREFIX SYSTEMROOT "
                       "TF_NUM_INTRAOP_THREADS TF_NUM_INTEROP_THREADS OMP_NUM_THREADS "
-                      "TF_ENABLE_ONEDNN_OPTS".split())
+                      "OPENBLAS_NUM_THREADS MKL_NUM_THREADS TF_ENABLE_ONEDNN_OPTS".split())
 
 
 def _mpl_config_dir() -> str:
@@ -278,7 +278,7 @@ class LearnerKernel:
     """A fresh kernel for one submission, in ``workdir``, under time and memory limits."""
 
     def __init__(self, workdir: Path, deadline: float, memory_mb: int, timeout: int,
-                 snapshot: dict[str, bytes] | None = None):
+                 snapshot: dict[str, bytes] | None = None, threads: int = 1):
         from jupyter_client import KernelManager
         from jupyter_client.kernelspec import KernelSpec
 
@@ -299,6 +299,12 @@ class LearnerKernel:
         # A minimal environment (no tokens or credentials of the grader's), HOME in the
         # temporary folder so that writes to ~ vanish with it.
         env = {k: v for k, v in os.environ.items() if k in _ENV_KEPT}
+        # Thread pools sized to this kernel's share of the CPUs: on a many-core host, TensorFlow's
+        # and OpenBLAS's default pools would also eat the address space the limit allows.
+        for key in ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                    "MKL_NUM_THREADS"):
+            env.setdefault(key, str(threads))
+        env.setdefault("TF_NUM_INTEROP_THREADS", str(min(threads, 2)))
         env.update({"HOME": str(workdir), "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2",
                     "MALLOC_ARENA_MAX": "2", "MPLCONFIGDIR": _mpl_config_dir(),
                     "PYTHONPATH": os.pathsep.join(
@@ -484,7 +490,8 @@ class _Answer:
 
 # -------------------------------------------------------------------------------- grading
 def _grade_one(sub: Submission, names: dict[str, str], timeout: float,
-               memory_mb: int, snapshot: dict[str, bytes] | None = None) -> list[Row]:
+               memory_mb: int, snapshot: dict[str, bytes] | None = None,
+               threads: int = 1) -> list[Row]:
     from course_lib.checks import check
 
     exercises = exercises_of(sub.chapter) if sub.chapter else []
@@ -498,7 +505,7 @@ def _grade_one(sub: Submission, names: dict[str, str], timeout: float,
     kernel = None
     try:
         deadline = time.monotonic() + timeout
-        kernel = LearnerKernel(workdir, deadline, memory_mb, timeout, snapshot)
+        kernel = LearnerKernel(workdir, deadline, memory_mb, timeout, snapshot, threads)
         for i, source in enumerate(sub.cells, 1):
             err = kernel.run(source, f"in code cell {i}")
             if err:
@@ -592,10 +599,14 @@ def grade(paths: Sequence, out, *, timeout: float = DEFAULT_TIMEOUT,
     names = {c: answer_names(c, Path(exercises_dir) if exercises_dir else None)
              for c in chapters}
     snapshot = _snapshot()
+    from course_lib.runtime import available_cpus
+
+    threads = max(1, available_cpus() // int(jobs))
     say = progress or (lambda text: None)
 
     def one(sub: Submission) -> list[Row]:
-        rows = _grade_one(sub, names.get(sub.chapter, {}), timeout, memory_mb, snapshot)
+        rows = _grade_one(sub, names.get(sub.chapter, {}), timeout, memory_mb, snapshot,
+                          threads)
         rows = _with_total(sub.name, rows)
         say(f"{sub.name}: {rows[-1].message}")
         return rows
