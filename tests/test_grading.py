@@ -319,6 +319,31 @@ def test_cli_grade_writes_csv_and_summary_for_an_unreadable_file(tmp_path, capsy
         {"error"}
 
 
+def test_learner_exceptions_are_rebuilt_by_name_for_the_checks():
+    from course_lib.checks import check
+
+    assert type(grading._learner_exception("TypeError", "bad")) is TypeError
+    odd = grading._learner_exception("mod.Weird<Error>", "boom")
+    assert isinstance(odd, grading.LearnerError) and type(odd).__name__ == "modWeirdError"
+
+    def placeholder():
+        raise grading._learner_exception("NotImplementedError", "")
+
+    def crash():
+        raise odd
+
+    assert check("ch00.gan_year", placeholder).passed is None
+    result = check("ch00.gan_year", crash)
+    assert result.passed is False and "modWeirdError" in result.message
+
+
+def test_answer_names_read_both_call_styles(tmp_path):
+    ex = grading.exercises_of("ch00")
+    nb = _nb(f"cl.checks.check({ex[0]!r}, my_first)", f"check({ex[1]!r}, my_second)")
+    (tmp_path / "00_x_exercises.ipynb").write_text(nb)
+    assert grading.answer_names("ch00", tmp_path) == {ex[0]: "my_first", ex[1]: "my_second"}
+
+
 def test_csv_defuses_spreadsheet_formulas(tmp_path):
     grading.write_csv([grading.Row("=HYPERLINK(1)", "ch00.gan_year", "failed", "-1+2")],
                       tmp_path / "g.csv")

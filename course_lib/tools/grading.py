@@ -204,7 +204,9 @@ def answer_names(chapter: str, exercises_dir: Path | None = None) -> dict[str, s
             except SyntaxError:
                 continue
             for node in ast.walk(tree):
-                if (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "check"
+                func = getattr(node, "func", None)
+                called = getattr(func, "attr", None) or getattr(func, "id", None)
+                if (isinstance(node, ast.Call) and called == "check"
                         and len(node.args) >= 2 and isinstance(node.args[0], ast.Constant)
                         and isinstance(node.args[1], ast.Name) and node.args[0].value in names):
                     names[node.args[0].value] = node.args[1].id
