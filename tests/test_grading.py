@@ -344,6 +344,28 @@ def test_answer_names_read_both_call_styles(tmp_path):
     assert grading.answer_names("ch00", tmp_path) == {ex[0]: "my_first", ex[1]: "my_second"}
 
 
+def test_answer_model_loads_only_a_plain_keras_archive(tmp_path):
+    import zipfile
+
+    import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.save(tmp_path / "answer_model_1.keras")
+    loaded = grading.load_answer_model(tmp_path, "answer_model_1.keras")
+    for got, want in zip(loaded.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, want)
+    with zipfile.ZipFile(tmp_path / "answer_model_2.keras", "w") as zf:
+        zf.writestr("config.json", "{}")
+        zf.writestr("evil.py", "import os")
+    with pytest.raises(ValueError, match="more than a Keras model"):
+        grading.load_answer_model(tmp_path, "answer_model_2.keras")
+    (tmp_path / "answer_model_3.keras").write_text("not a zip")
+    with pytest.raises(ValueError, match="not a .keras archive"):
+        grading.load_answer_model(tmp_path, "answer_model_3.keras")
+    with pytest.raises(ValueError, match="unexpected model file name"):
+        grading.load_answer_model(tmp_path, "../answer_model_1.keras")
+
+
 def test_csv_defuses_spreadsheet_formulas(tmp_path):
     grading.write_csv([grading.Row("=HYPERLINK(1)", "ch00.gan_year", "failed", "-1+2")],
                       tmp_path / "g.csv")

@@ -416,14 +416,7 @@ class LearnerKernel:
             raise _Stop(f"the result of a call did not come back readable ({exc})") from None
 
     def _load_keras(self, name: str):
-        if not re.fullmatch(r"answer_model_\d+\.keras", name):
-            raise ValueError("an unexpected model file name")
-        path = self.workdir / name
-        if os.path.islink(path) or not path.is_file() or path.stat().st_size > 200 * 2**20:
-            raise ValueError("the model file is missing or too large")
-        import keras
-
-        return keras.saving.load_model(path, compile=False, safe_mode=True)
+        return load_answer_model(self.workdir, name)
 
     def kind(self, name: str) -> str:
         token = secrets.token_hex(8)
@@ -453,6 +446,29 @@ class LearnerKernel:
                 os.killpg(self.pgid, signal.SIGKILL)
             except OSError:
                 pass
+
+
+def load_answer_model(workdir: Path, name: str):
+    """Load a model the learner's kernel saved, ``safe_mode=True``, after checking the file."""
+    if not re.fullmatch(r"answer_model_\d+\.keras", name):
+        raise ValueError("an unexpected model file name")
+    path = Path(workdir) / name
+    if os.path.islink(path) or not path.is_file() or path.stat().st_size > 200 * 2**20:
+        raise ValueError("the model file is missing or too large")
+    import zipfile
+
+    try:  # no zip bomb, nothing but what Keras writes, before Keras opens it
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ValueError(f"the model file is not a .keras archive ({exc})") from None
+    if sum(i.file_size for i in infos) > 400 * 2**20 or len(infos) > 8 or not {
+            i.filename for i in infos} <= {"config.json", "metadata.json",
+                                           "model.weights.h5", "assets/"}:
+        raise ValueError("the model file holds more than a Keras model")
+    import keras
+
+    return keras.saving.load_model(path, compile=False, safe_mode=True)
 
 
 _BUILTIN_EXCEPTIONS = {n: c for n, c in vars(builtins).items()
