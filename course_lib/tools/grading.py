@@ -262,14 +262,18 @@ _ENV_KEPT = frozenset("PATH LANG LC_ALL LC_CTYPE TMPDIR VIRTUAL_ENV CONDA_PREFIX
                       "OPENBLAS_NUM_THREADS MKL_NUM_THREADS TF_ENABLE_ONEDNN_OPTS".split())
 
 
-def _mpl_config_dir() -> str:
-    """The grader's matplotlib cache, so that each kernel does not rebuild the font cache."""
+def _mpl_config_dir(workdir: Path) -> str:
+    """A private matplotlib folder seeded with the grader's font cache (no rebuild per kernel)."""
+    folder = workdir / ".matplotlib"
+    folder.mkdir(exist_ok=True)
     try:
         import matplotlib
 
-        return matplotlib.get_cachedir()
+        for cache in Path(matplotlib.get_cachedir()).glob("fontlist-*.json"):
+            shutil.copy(cache, folder / cache.name)
     except Exception:
-        return tempfile.gettempdir()
+        pass
+    return str(folder)
 
 
 class _Stop(BaseException):  # noqa: N818 - not an Exception: a check must not catch it
@@ -308,10 +312,10 @@ class LearnerKernel:
             env.setdefault(key, str(threads))
         env.setdefault("TF_NUM_INTEROP_THREADS", str(min(threads, 2)))
         env.update({"HOME": str(workdir), "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "2",
-                    "MALLOC_ARENA_MAX": "2", "MPLCONFIGDIR": _mpl_config_dir(),
+                    "MALLOC_ARENA_MAX": "2", "MPLCONFIGDIR": _mpl_config_dir(workdir),
                     "PYTHONPATH": os.pathsep.join(
-                        [str(lib), str(_REPO)] + [p for p in os.environ.get(
-                            "PYTHONPATH", "").split(os.pathsep) if p])})
+                        [str(lib)] + [p for p in os.environ.get("PYTHONPATH", "").split(
+                            os.pathsep) if p])})
         self.km.start_kernel(cwd=str(workdir), env=env, stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.pgid = getattr(self.km.provisioner, "pgid", None)  # the launcher's session
