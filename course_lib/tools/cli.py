@@ -4,6 +4,8 @@ Commands:
     train-cats        train a GAN on the 1,000 cats, headless, resumable
     make-exercises    regenerate exercises/ from solutions/ (``--check`` to verify)
     strip-notebooks   remove outputs and execution counts from notebooks
+    grade             grade learners' exercise notebooks into grades.csv (instructors)
+    doctor            say what is wrong with this set-up and how to fix it
 
 User mistakes are reported as one line on stderr and exit code 2, never a traceback; Ctrl-C
 exits with 130 and says how to resume. ``train-cats --strategy mirrored`` trains data-parallel
@@ -89,7 +91,31 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--root", default=".", help="repository root")
     s = sub.add_parser("strip-notebooks", help="strip outputs from notebooks")
     s.add_argument("paths", nargs="+")
+    _add_grade_doctor(sub)
     return parser
+
+
+def _add_grade_doctor(sub) -> None:
+    from course_lib.tools import grading
+
+    g = sub.add_parser("grade", help="grade exercise notebooks with the course's checks")
+    g.add_argument("submissions", nargs="+", help="the learners' .ipynb files")
+    g.add_argument("--out", required=True, help="the CSV to write (replaced atomically)")
+    g.add_argument("--timeout", type=_positive("--timeout"), default=grading.DEFAULT_TIMEOUT,
+                   help="seconds per submission, kernel start and checks included")
+    g.add_argument("--memory-mb", type=_positive("--memory-mb"),
+                   default=grading.DEFAULT_MEMORY_MB, help="address-space limit per kernel")
+    g.add_argument("--jobs", type=_positive("--jobs"), default=grading.DEFAULT_JOBS,
+                   help="submissions graded at a time")
+    g.add_argument("--feedback", default=None, help="folder for one HTML page per submission")
+    g.add_argument("--gradebook", default=None,
+                   help="also a CSV per submission: student, score, max_score, percent, comments")
+    g.add_argument("--chapter", default=None,
+                   help="grade every submission as this chapter (else: from the file name)")
+    d = sub.add_parser("doctor", help="check Python, packages, CPUs, memory, data, kernel")
+    d.add_argument("--root", default=None,
+                   help="the course folder holding pyproject.toml (default: here, else the "
+                        "checkout course_lib is imported from)")
 
 
 #: The train-cats options that are fields of ``TrainCatsConfig``.
@@ -128,6 +154,21 @@ def main(argv=None) -> int:
             print(("stale: " if args.check else "written: ") + (", ".join(stale) or "none"))
         elif args.command == "strip-notebooks":
             strip_notebook_files(args.paths)
+        elif args.command == "grade":
+            from course_lib.tools import grading
+
+            rows = grading.grade(args.submissions, args.out, timeout=args.timeout,
+                                 memory_mb=args.memory_mb, feedback=args.feedback,
+                                 jobs=args.jobs, chapter=args.chapter,
+                                 gradebook=args.gradebook,
+                                 progress=lambda line: print(line, file=sys.stderr))
+            print(grading.summary(rows))
+            print(f"wrote {args.out}" + (f" and feedback pages in {args.feedback}"
+                                         if args.feedback else ""))
+        elif args.command == "doctor":
+            from course_lib.tools import doctor
+
+            return doctor.main(root=Path(args.root) if args.root else None)
     except (ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
