@@ -299,6 +299,7 @@ class GAN(keras.Model):
                 "gan.fit(cl.data.load_cats(), batch_size=64, epochs=5)."
             )
         if isinstance(x, tf.data.Dataset):
+            kwargs.setdefault("shuffle", False)  # a Dataset brings its own order (Keras warns)
             spec = x.element_spec
             spec = spec[0] if isinstance(spec, tuple) else spec
             want = self.sample_shape()
