@@ -107,7 +107,7 @@ def test_readme_course_command_opens_chapter_0(lab_server):
 def exercise_links(path: Path) -> list[str]:
     nb = nbformat.read(path, as_version=4)
     last = nb.cells[-1]
-    assert last.cell_type == "markdown", f"{path.name}: the last cell is not the exercise link"
+    assert last.cell_type == "markdown", f"{path.name}: the last cell is not the summary"
     return re.findall(r"\]\((\.\./exercises/[^)#]+\.ipynb)\)", last.source)
 
 
