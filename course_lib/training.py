@@ -430,6 +430,9 @@ class ProgressBar(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self.bar is not None:
             self.bar.close()
+            # a saved notebook keeps no widget state (its bar reads "0%"): leave a text line
+            done = ", ".join(f"{k} {float(v):.3f}" for k, v in (logs or {}).items())
+            print(f"{self.desc}: {self.bar.n} batches done" + (f"; {done}" if done else ""))
 
 
 class SampleGrid(keras.callbacks.Callback):
