@@ -13,8 +13,8 @@ import tempfile
 
 import numpy as np
 
-__all__ = ["STARTUP_LOG_LINES", "available_cpus", "cap_threads", "load_tensorflow_quietly",
-           "set_seed"]
+__all__ = ["STARTUP_LOG_LINES", "available_cpus", "cap_threads", "filter_startup_log",
+           "load_tensorflow_quietly", "set_seed"]
 
 # What TensorFlow 2.21's C++ side writes to file descriptor 2 while it loads, on every machine:
 # absl's preamble, the oneDNN notice (oneDNN stays on: it trains the DCGAN about twice as fast,
@@ -55,10 +55,16 @@ def load_tensorflow_quietly() -> bool:
             os.close(saved)
         log.seek(0)
         text = log.read().decode("utf-8", "replace")
-    keep = [ln for ln in text.splitlines() if not any(s in ln for s in STARTUP_LOG_LINES)]
+    keep = filter_startup_log(text)
     if keep:
-        sys.stderr.write("\n".join(keep) + "\n")
+        sys.stderr.write(keep)
     return True
+
+
+def filter_startup_log(text: str) -> str:
+    """``text`` without the lines of :data:`STARTUP_LOG_LINES`; every other line is kept."""
+    keep = [ln for ln in text.splitlines() if not any(s in ln for s in STARTUP_LOG_LINES)]
+    return "".join(ln + "\n" for ln in keep)
 
 
 def set_seed(seed: int, deterministic: bool = False) -> None:
