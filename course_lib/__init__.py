@@ -1,9 +1,15 @@
 """course_lib: the companion package of "Generative AI in practice".
 
-Importing it has no side effects: it sets no seeds, changes no matplotlib settings and writes
-no files. Start every notebook with::
+Importing it sets no seeds, changes no matplotlib settings and writes no files. Inside a Jupyter
+kernel it does one thing at once: it loads TensorFlow with the start-up notices of TensorFlow's
+C++ side kept out of the notebook (``startup.load_tensorflow_quietly``; ``TF_CPP_MIN_LOG_LEVEL``
+defaults to 2), so import it before ``keras`` or ``tensorflow``. Elsewhere (scripts, the command
+line) TensorFlow loads, just as quietly, when the first module that needs it is used. Start every
+notebook with::
 
-    import course_lib as cl
+    import course_lib as cl  # first: TensorFlow then loads without a red stderr box
+
+    import keras  # ... then the other imports
     cl.set_seed(42)
 
 Each module is imported the first time it is used (``cl.training`` imports
@@ -37,13 +43,21 @@ atomic writes. The course's tooling (command line, notebook tools) lives in
 from __future__ import annotations
 
 import importlib
+import sys
+
+from course_lib import startup
+
+if "ipykernel" in sys.modules:
+    # In a Jupyter kernel TensorFlow's C++ start-up notices would become a red stderr box under
+    # the setup cell; load it now, quietly, so the `import keras` that follows finds it loaded.
+    startup.load_tensorflow_quietly()
 
 __version__ = "0.1.0"
 
 #: The learner-facing modules, imported on first use.
 _MODULES = (
     "article", "augment", "checkpoints", "checks", "compat", "cost", "data", "distributions",
-    "evaluation", "files", "losses", "models", "plotting", "recipes", "runtime", "toy",
+    "evaluation", "files", "losses", "models", "plotting", "recipes", "runtime", "startup", "toy",
     "training", "vae", "validation",
 )
 #: Functions reached from the package itself, and the module that holds each.
@@ -58,8 +72,10 @@ __all__ = sorted([
 
 def __getattr__(name: str):
     if name in _MODULES:
+        startup.load_tensorflow_quietly()  # does nothing once TensorFlow is loaded
         return importlib.import_module(f"{__name__}.{name}")  # also sets it as an attribute
     if name in _FUNCTIONS:
+        startup.load_tensorflow_quietly()
         value = getattr(importlib.import_module(f"{__name__}.{_FUNCTIONS[name]}"), name)
         globals()[name] = value
         return value

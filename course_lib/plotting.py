@@ -103,6 +103,7 @@ def loss_curves(history, keys=("d_loss", "g_loss"), ax=None, title="Losses"):
     for k in keys:
         ys = np.asarray(hist[k], dtype=float)
         ax.plot(np.arange(1, len(ys) + 1), ys, label=k)
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))  # whole epochs, no 1.5
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     ax.set_title(title)

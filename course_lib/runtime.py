@@ -1,6 +1,8 @@
-"""Seeds, determinism and CPU threads (introduced in chapter 0).
+"""Seeds, determinism, CPU threads and a quiet TensorFlow start (introduced in chapter 0).
 
 Nothing here runs at import time; call :func:`set_seed` at the top of a notebook.
+:func:`load_tensorflow_quietly` lives in :mod:`course_lib.startup` (it must run before
+TensorFlow loads) and is reached here too.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from course_lib.startup import STARTUP_LOG_LINES, filter_startup_log, load_tensorflow_quietly
 from course_lib.validation import check_positive_int, check_seed
 
-__all__ = ["available_cpus", "cap_threads", "set_seed"]
-
+__all__ = ["STARTUP_LOG_LINES", "available_cpus", "cap_threads", "filter_startup_log",
+           "load_tensorflow_quietly", "set_seed"]
 
 def set_seed(seed: int, deterministic: bool = False) -> None:
     """Seed Python's ``random``, NumPy's global generator, TensorFlow and Keras.

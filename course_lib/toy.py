@@ -13,6 +13,7 @@ shape ``cl.training.GAN.fit`` expects.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import keras
 import numpy as np
@@ -29,6 +30,7 @@ __all__ = [
     "DensitySnapshots",
     "density_on_grid",
     "generator_gradient_norm",
+    "learning_rate_ratio_sweep",
     "mode_coverage",
     "optimal_discriminator",
     "plot_gan_1d",
@@ -298,6 +300,71 @@ class DensitySnapshots(keras.callbacks.Callback):
         return best[-1]
 
 
+# ------------------------------------------------------------------------------ learning rates
+# The two toy problems of chapter 3, as its sections 5 and 6 train them.
+_SWEEP_PROBLEMS = {
+    "normal": {"latent_dim": 4, "dim": 1, "hidden_units": 32, "batch_size": 128, "epochs": 20},
+    "ring": {"latent_dim": 2, "dim": 2, "hidden_units": 64, "batch_size": 256, "epochs": 24},
+}
+
+
+def _sweep_one(problem, data, g_learning_rate, d_learning_rate, seed):
+    from course_lib import models, training
+    from course_lib.runtime import set_seed
+
+    cfg = _SWEEP_PROBLEMS[problem]
+    set_seed(seed)  # the same initial weights for every ratio
+    gan = training.GAN(models.vector_generator(latent_dim=cfg["latent_dim"], output_dim=cfg["dim"],
+                                               hidden_units=cfg["hidden_units"]),
+                       models.vector_discriminator(input_dim=cfg["dim"],
+                                                   hidden_units=cfg["hidden_units"]),
+                       latent_dim=cfg["latent_dim"], seed=0)
+    gan.compile(d_optimizer=keras.optimizers.Adam(d_learning_rate, beta_1=0.5),
+                g_optimizer=keras.optimizers.Adam(g_learning_rate, beta_1=0.5))
+    keep = training.SampleGrid(num_samples=2000, seed=1, every=cfg["epochs"])  # the end only
+    gan.fit(data, batch_size=cfg["batch_size"], epochs=cfg["epochs"], verbose=0, callbacks=[keep])
+    return [samples for _, samples in keep.grids]
+
+
+def learning_rate_ratio_sweep(problem, ratios=(0.25, 0.5, 1.0, 2.0, 4.0), d_learning_rate=1e-3,
+                              seed=42) -> list[dict]:
+    """Train chapter 3's toy GAN once per generator/discriminator learning-rate ratio (chapter 3).
+
+    ``problem`` is ``"normal"`` (N(4, 1.25^2) in 1-D, 640 steps) or ``"ring"`` (8 Gaussians on a
+    circle of radius 2, sigma 0.1, 768 steps). D's Adam rate stays ``d_learning_rate``; G's is
+    ``ratio * d_learning_rate``; both use beta_1 = 0.5, the same seed and the same data. Returns one
+    dict per ratio: ``ratio``, ``g_learning_rate`` and, for ``"normal"``, ``w1`` (the 1-Wasserstein
+    distance of 2,000 samples to the target, from their quantiles), ``mean`` and ``std``; for
+    ``"ring"``, ``modes`` (modes covered by 2,000 samples at the end, of 8) and ``off_mode`` (the
+    fraction of those samples near no mode). One seed per ratio: a small sweep, not a survey.
+    """
+    if problem not in _SWEEP_PROBLEMS:
+        raise ValueError(f"problem must be one of {sorted(_SWEEP_PROBLEMS)}, got {problem!r}.")
+    if not ratios or any(not np.isfinite(r) or r <= 0 for r in ratios):
+        raise ValueError(f"ratios must be positive numbers, e.g. (0.5, 1, 2); got {ratios!r}.")
+    if problem == "normal":
+        data = sample_normal_data(4096, 4.0, 1.25, seed=0)
+        levels = (np.arange(2000) + 0.5) / 2000
+        target = np.array([NormalDist(4.0, 1.25).inv_cdf(q) for q in levels])
+    else:
+        means = ring_means(8, radius=2.0)
+        data = sample_mixture(8192, means, sigma=0.1, seed=0)
+    rows = []
+    for ratio in ratios:
+        g_lr = float(ratio) * d_learning_rate
+        snaps = _sweep_one(problem, data, g_lr, d_learning_rate, seed)
+        row = {"ratio": float(ratio), "g_learning_rate": g_lr}
+        if problem == "normal":
+            x = np.sort(snaps[-1][:, 0].astype(np.float64))
+            row.update(w1=float(np.mean(np.abs(x - target))), mean=float(x.mean()),
+                       std=float(x.std()))
+        else:
+            cov = mode_coverage(snaps[-1], means, 0.3)
+            row.update(modes=cov.num_covered, off_mode=cov.fraction_off_mode)
+        rows.append(row)
+    return rows
+
+
 # ------------------------------------------------------------------------------ plotting
 def plot_gan_1d(snapshot, grid, p_data, ax=None, show_d_star=True, legend=True, title=None):
     """Draw one 1-D GAN snapshot: p_data, the generated histogram, D(x) and D*(x) (chapter 3).
@@ -335,7 +402,8 @@ def plot_gan_1d(snapshot, grid, p_data, ax=None, show_d_star=True, legend=True, 
     if legend:
         h1, l1 = ax.get_legend_handles_labels()
         h2, l2 = ax2.get_legend_handles_labels()
-        ax.legend(h1 + h2, l1 + l2, loc="upper left", fontsize="small", framealpha=0.8)
+        # upper right: no generated sample or data reaches x beyond the target's right tail
+        ax.legend(h1 + h2, l1 + l2, loc="upper right", fontsize="small", framealpha=0.8)
     return ax
 
 

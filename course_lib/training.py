@@ -243,6 +243,8 @@ class GAN(keras.Model):
                                        self.distribute_strategy.num_replicas_in_sync)
         epochs = check_positive_int("epochs", epochs)
         self.diverged_at = None
+        if isinstance(x, tf.data.Dataset):  # it brings its own order; Keras would warn
+            kwargs.setdefault("shuffle", False)
         guard = _NaNGuard()
         history = super().fit(x, batch_size=batch_size, epochs=epochs, verbose=verbose,
                               callbacks=[guard, *list(callbacks or [])], **kwargs)
@@ -339,6 +341,9 @@ class ProgressBar(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self.bar is not None:
             self.bar.close()
+            # a saved notebook keeps no widget state (its bar reads "0%"): leave a text line
+            done = ", ".join(f"{k} {float(v):.3f}" for k, v in (logs or {}).items())
+            print(f"{self.desc}: {self.bar.n} batches done" + (f"; {done}" if done else ""))
 
 
 class SampleGrid(keras.callbacks.Callback):

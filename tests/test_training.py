@@ -112,6 +112,15 @@ def test_progress_bar_counts_only_the_epochs_a_resumed_fit_runs():
     assert bar.bar.total == 2 * 2 and bar.bar.n == 2 * 2
 
 
+def test_progress_bar_leaves_a_text_line_with_the_final_losses(capsys):
+    gan = _gan()
+    gan.fit(cl.data.load_cats()[:32], batch_size=16, epochs=2, verbose=0,
+            callbacks=[cl.training.ProgressBar(desc="smoke", leave=False)])
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith("smoke: 4 batches done; ")
+    assert "d_loss" in last and "g_loss" in last
+
+
 def _nan_in_epoch_two(steps=2):
     """Batches for two epochs of ``steps`` batches each; the last batch holds a NaN pixel."""
     x = cl.data.load_cats()[: 2 * steps * 8].reshape(2 * steps, 8, 28, 28, 1).copy()
