@@ -1,4 +1,4 @@
-"""Generators and discriminators (chapters 3, 4 and 5).
+"""Generators and discriminators (chapters 3, 4 and 5); the VAE of chapter 6 is ``cl.vae.VAE``.
 
 Conventions used across the course:
 
@@ -14,7 +14,6 @@ from keras import layers
 
 __all__ = [
     "IMAGE_SHAPE",
-    "VAE",
     "dcgan_discriminator",
     "dcgan_generator",
     "mlp_discriminator",
@@ -143,6 +142,3 @@ def vector_discriminator(input_dim: int = 1, hidden_units: int = 32) -> keras.Mo
         name="vector_discriminator",
     )
 
-
-# The VAE of chapter 6 lives in its own module; it is exposed here with the other models.
-from course_lib.vae import VAE  # noqa: E402
