@@ -7,8 +7,8 @@ no files. Start every notebook with::
     cl.set_seed(42)
 
 Public modules: ``data`` (Animal Shape cats), ``distributions`` (chapter 1), ``losses``
-(chapters 2-3), ``models`` (chapters 4-6), ``training`` (the ``GAN`` model and its callbacks),
-``evaluation`` (scores for generated cats), ``augment`` (DiffAugment),
+(chapters 2-3), ``models`` (chapters 3-5), ``vae`` (chapter 6), ``training`` (the ``GAN`` model
+and its callbacks), ``evaluation`` (scores for generated cats), ``augment`` (DiffAugment),
 ``plotting``, ``checks`` (exercise feedback), ``runtime`` (seeds and threads), ``recipes``
 (the case study's defaults and its GAN factory). The course's tooling (command line, notebook
 tools) lives in ``course_lib.tools`` and is not imported here.
