@@ -17,28 +17,7 @@ Each module is imported the first time it is used (``cl.training`` imports
 
 Where each chapter's code lives (chapter -> module):
 
-==========================  =====================================================================
-chapter                     modules
-==========================  =====================================================================
-0 welcome                   ``runtime`` (``set_seed``, ``cap_threads``), ``data`` (the cats)
-1 distributions             ``distributions`` (the normal distribution, likelihoods)
-2 cross-entropy             ``losses`` (binary cross-entropy on logits)
-3 GAN losses                ``losses`` (GAN losses), ``training`` (``GAN``, callbacks),
-                            ``toy`` (1-D and 2-D toy data, mode coverage)
-4 the article's GAN         ``article`` (the article's code, run and repaired), ``models``
-                            (generators, discriminators), ``validation`` (input checks),
-                            ``cost`` (FLOPs)
-5 cats case study           ``recipes`` (defaults, ``build_gan``, ``TrainCatsConfig``,
-                            ``train_cats``), ``checkpoints`` (exact resume), ``evaluation``
-                            (Fréchet distance, scores), ``augment`` (DiffAugment), ``plotting``
-6 challenges and the VAE    ``vae`` (``cl.vae.VAE``: the one place the VAE lives), ``toy``
-exercises                   ``checks`` (feedback on the exercise notebooks)
-==========================  =====================================================================
-
-``compat`` gathers the few Keras internals course_lib relies on; ``files`` the run directory's
-atomic writes. The course's tooling (command line, notebook tools) lives in
-``course_lib.tools`` and is not imported here.
-"""
+==========================  =============================================================="""
 
 from __future__ import annotations
 

@@ -52,6 +52,7 @@ __all__ = [
     "d_accuracy",
     "d_half_step",
     "g_half_step",
+    "half_step_changes",
     "max_change",
     "replay",
     "snapshot",
@@ -526,6 +527,25 @@ def max_change(before: list[np.ndarray], model) -> float:
         )
     return max((float(np.max(np.abs(w.numpy() - b))) for w, b in zip(after, before, strict=True)
                 if b.size), default=0.0)
+
+
+def half_step_changes(gan: ArticleGAN, real, noise) -> dict:
+    """How far D and G move in one D half-step and in one G half-step (chapter 4).
+
+    Makes fakes from ``noise``, runs :func:`d_half_step` and then :func:`g_half_step`, and
+    returns the largest absolute weight change of each network in each half-step:
+    ``{"D in D-step", "G in D-step", "D in G-step", "G in G-step"}``.
+    """
+    _check_gan(gan)
+    fake = np.asarray(gan.generator(noise, training=False))
+    changes = {}
+    for step, run in (("D-step", lambda: d_half_step(gan, real, fake)),
+                      ("G-step", lambda: g_half_step(gan, noise))):
+        d0, g0 = snapshot(gan.discriminator), snapshot(gan.generator)
+        run()
+        changes[f"D in {step}"] = max_change(d0, gan.discriminator)
+        changes[f"G in {step}"] = max_change(g0, gan.generator)
+    return changes
 
 
 def d_accuracy(discriminator, real, fake) -> tuple[float, float]:

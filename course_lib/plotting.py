@@ -18,6 +18,7 @@ from course_lib.validation import check_value_range
 __all__ = [
     "image_grid",
     "loss_curves",
+    "pairs_grid",
     "save_image_grid",
     "tile",
 ]
@@ -108,4 +109,35 @@ def loss_curves(history, keys=("d_loss", "g_loss"), ax=None, title="Losses"):
     ax.set_ylabel("loss")
     ax.set_title(title)
     ax.legend()
+    return ax
+
+
+def pairs_grid(top, bottom, ax=None, title=None, labels=None, value_range=None):
+    """Draw ``top[i]`` directly above ``bottom[i]``, one pair per column; return ``ax`` (chapter 5).
+
+    Made for "each sample above its nearest training image". ``labels`` (one string per pair,
+    e.g. the distance) are written under the columns.
+    """
+    import matplotlib.pyplot as plt
+
+    top, bottom = np.asarray(top), np.asarray(bottom)
+    if top.shape != bottom.shape:
+        raise ValueError(
+            f"pairs_grid needs two batches of the same shape, got {top.shape} and {bottom.shape}."
+        )
+    n = len(top)
+    if labels is not None and len(labels) != n:
+        raise ValueError(f"pairs_grid: {len(labels)} labels for {n} pairs; give one per pair.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.1 * n, 2.6))
+    if value_range is None:
+        value_range = _value_range(np.concatenate([top, bottom]), None)
+    image_grid(np.concatenate([top, bottom]), ncols=n, ax=ax, title=title,
+               value_range=value_range)
+    if labels is not None:
+        width = tile(top[:1]).shape[1] + 1
+        height = 2 * (tile(top[:1]).shape[0] + 1) - 1
+        for i, label in enumerate(labels):
+            ax.text(i * width + (width - 1) / 2, height, str(label), ha="center", va="top",
+                    fontsize=9)
     return ax

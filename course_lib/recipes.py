@@ -43,9 +43,10 @@ STRATEGIES = ("default", "mirrored")
 
 def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent_dim"],
               learning_rate: float = DEFAULTS["learning_rate"], seed: int = DEFAULTS["seed"],
-              width: int | None = None):
+              width: int | None = None, augment=None):
     """The case study's compiled GAN: ``model`` "mlp" or "dcgan", Adam(``learning_rate``,
-    beta_1=0.5) for each network (chapter 5). ``width`` sets a DCGAN's width (default 32).
+    beta_1=0.5) for each network (chapter 5). ``width`` sets a DCGAN's width (default 32);
+    ``augment`` (e.g. ``cl.augment.DiffAugment()``) is passed to ``cl.training.GAN``.
 
     Call it inside ``strategy.scope()`` to train under a distribution strategy.
     """
@@ -59,7 +60,7 @@ def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent
         size = {} if width is None else {"width": width}
         gen = models.dcgan_generator(latent_dim=latent_dim, **size)
         disc = models.dcgan_discriminator(**size)
-    gan = training.GAN(gen, disc, latent_dim=latent_dim, seed=seed)
+    gan = training.GAN(gen, disc, latent_dim=latent_dim, seed=seed, augment=augment)
     gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
                 g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5))
     return gan

@@ -249,6 +249,28 @@ def test_plotting_helpers_reject_bad_input(tmp_path):
     _raises(TypeError, ["expects a History or a dict"], cl.plotting.loss_curves, [1.0, 2.0])
     _raises(ValueError, ["is a directory", "grid.png"], cl.plotting.save_image_grid,
             np.zeros((4, 28, 28)), tmp_path)
+    _raises(ValueError, ["same shape", "(3, 28, 28)", "(2, 28, 28)"], cl.plotting.pairs_grid,
+            np.zeros((3, 28, 28)), np.zeros((2, 28, 28)))
+    _raises(ValueError, ["1 labels for 2 pairs"], cl.plotting.pairs_grid,
+            np.zeros((2, 28, 28)), np.zeros((2, 28, 28)), labels=["a"])
+
+
+def test_pairs_grid_draws_each_top_image_above_its_partner():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(0)
+    top, bottom = rng.uniform(-1, 1, (3, 28, 28)), rng.uniform(-1, 1, (3, 28, 28))
+    _, ax = plt.subplots()
+    assert cl.plotting.pairs_grid(top, bottom, ax=ax, labels=["1", "2", "3"]) is ax
+    grid = ax.images[0].get_array()
+    assert grid.shape == (2 * 28 + 1, 3 * 28 + 2)
+    np.testing.assert_allclose(grid[:28, 29:57], top[1], rtol=1e-6)
+    np.testing.assert_allclose(grid[29:, 58:], bottom[2], rtol=1e-6)
+    assert [t.get_text() for t in ax.texts] == ["1", "2", "3"]
+    plt.close("all")
 
 
 # -------------------------------------------------------------------- the command line

@@ -218,6 +218,13 @@ def test_gan_trains_with_diffaugment():
     assert np.isfinite(hist.history["d_loss"]).all()
 
 
+def test_build_gan_hands_the_augmentation_to_the_gan():
+    augment = cl.augment.DiffAugment(seed=0)
+    gan = cl.recipes.build_gan("dcgan", width=4, augment=augment)
+    assert gan.augment is augment
+    assert cl.recipes.build_gan("mlp").augment is None
+
+
 def test_discriminator_probe_records_p_real_per_set():
     import keras
 

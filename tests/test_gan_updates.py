@@ -88,18 +88,16 @@ def _half_steps(gan, steps=3):
     moved = {"D in D-step": 0.0, "G in D-step": 0.0, "D in G-step": 0.0, "G in G-step": 0.0}
     rng = np.random.default_rng(0)
     for i in range(steps):
-        real = _real(seed=i)
         noise = rng.standard_normal((BATCH, LATENT)).astype(np.float32)
-        fake = np.asarray(gan.generator(noise))
-        d0, g0 = cl.article.snapshot(gan.discriminator), cl.article.snapshot(gan.generator)
-        cl.article.d_half_step(gan, real, fake)
-        moved["D in D-step"] = max(moved["D in D-step"], _changed(d0, gan.discriminator))
-        moved["G in D-step"] = max(moved["G in D-step"], _changed(g0, gan.generator))
-        d0, g0 = cl.article.snapshot(gan.discriminator), cl.article.snapshot(gan.generator)
-        cl.article.g_half_step(gan, noise)
-        moved["D in G-step"] = max(moved["D in G-step"], _changed(d0, gan.discriminator))
-        moved["G in G-step"] = max(moved["G in G-step"], _changed(g0, gan.generator))
+        changes = cl.article.half_step_changes(gan, _real(seed=i), noise)
+        assert set(changes) == set(moved)
+        moved = {k: max(v, changes[k]) for k, v in moved.items()}
     return moved
+
+
+def test_half_step_changes_wants_an_article_gan():
+    with pytest.raises(TypeError, match="build_article_gan"):
+        cl.article.half_step_changes(object(), _real(), np.zeros((BATCH, LATENT), np.float32))
 
 
 @pytest.fixture(scope="module")

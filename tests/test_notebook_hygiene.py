@@ -20,12 +20,25 @@ def _src(cell):
     return "".join(s) if isinstance(s, list) else s
 
 
+def _exercises_stem(chapter):
+    """A chapter's exercise notebook is named after its first notebook: 05b_... shares 05_...'s."""
+    return min(p.stem for p in CHAPTERS if p.stem[:2] == chapter.stem[:2]) + "_exercises"
+
+
 def test_there_are_seven_chapters_each_with_solution_and_exercise():
     stems = [p.stem for p in CHAPTERS]
-    assert [s[:2] for s in stems] == ["00", "01", "02", "03", "04", "05", "06"], stems
+    assert sorted({s[:2] for s in stems}) == ["00", "01", "02", "03", "04", "05", "06"], stems
     for stem in stems:
-        assert (ROOT / "solutions" / f"{stem}_exercises.ipynb").is_file(), stem
-        assert (ROOT / "exercises" / f"{stem}_exercises.ipynb").is_file(), stem
+        assert re.match(r"^0\d[a-z]?_[a-z0-9_]+$", stem), f"{stem}: NN_name or NNb_name"
+    for path in CHAPTERS:
+        assert (ROOT / "solutions" / f"{_exercises_stem(path)}.ipynb").is_file(), path.stem
+        assert (ROOT / "exercises" / f"{_exercises_stem(path)}.ipynb").is_file(), path.stem
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_notebooks_have_at_most_45_cells(path):
+    cells = _load(path)["cells"]
+    assert len(cells) <= 45, f"{path.name} has {len(cells)} cells; split it where the story splits"
 
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -60,4 +73,4 @@ def test_chapter_starts_with_objectives_and_ends_with_summary(path):
     md = [_src(c) for c in _load(path)["cells"] if c["cell_type"] == "markdown"]
     assert "learning objectives" in "\n".join(md[:2]).lower(), "objectives must come first"
     assert re.search(r"^#+\s*summary", md[-1], re.I | re.M), "the last markdown cell: Summary"
-    assert f"{path.stem}_exercises.ipynb" in md[-1], "the summary points to the exercises"
+    assert f"{_exercises_stem(path)}.ipynb" in md[-1], "the summary points to the exercises"
