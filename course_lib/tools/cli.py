@@ -4,6 +4,7 @@ Commands:
     train-cats        train a GAN on the 1,000 cats, headless, resumable
     make-exercises    regenerate exercises/ from solutions/ (``--check`` to verify)
     strip-notebooks   remove outputs and execution counts from notebooks
+    build-site        the course as a static website (executed notebooks, offline pages)
 
 User mistakes are reported as one line on stderr and exit code 2, never a traceback; Ctrl-C
 exits with 130 and says how to resume. ``train-cats --strategy mirrored`` trains data-parallel
@@ -119,6 +120,18 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--root", default=".", help="repository root")
     s = sub.add_parser("strip-notebooks", help="strip outputs from notebooks")
     s.add_argument("paths", nargs="+")
+    w = sub.add_parser("build-site", help="build the course as a static website")
+    w.add_argument("--out", required=True, help="folder for the site (created or replaced)")
+    w.add_argument("--executed", default=None,
+                   help="a folder laid out like the repository with already executed notebooks "
+                        "(default: execute them top to bottom)")
+    w.add_argument("--keep-executed", default=None,
+                   help="save the executed notebooks here (reusable with --executed)")
+    w.add_argument("--assets", default=None,
+                   help="cache folder for the MathJax and Mermaid npm packages")
+    w.add_argument("--jobs", type=_positive("--jobs"), default=2,
+                   help="notebooks executed at a time")
+    w.add_argument("--root", default=".", help="repository root")
     return parser
 
 
@@ -264,6 +277,13 @@ def main(argv=None) -> int:
                 nb = _read_json(path, "notebook")
                 path.write_text(json.dumps(strip_notebook(nb), indent=1, ensure_ascii=False,
                                            sort_keys=True) + "\n", encoding="utf-8")
+        elif args.command == "build-site":
+            from course_lib.tools.site import build_site
+
+            summary = build_site(args.out, root=args.root, executed=args.executed,
+                                 assets=args.assets, jobs=args.jobs,
+                                 keep_executed=args.keep_executed)
+            print(f"site: {summary['out']}/index.html ({len(summary['pages'])} pages)")
     except (ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
