@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 
 import pytest
 from browserkit import ROOT, chapter_notebooks, has_math, mermaid_fences
@@ -17,49 +18,53 @@ def _open(watch, lab, path: str | None = None):
     """Open ``path`` in JupyterLab (default: the address JupyterLab itself opened)."""
     base, token, opened, _log = lab
     page = watch.page
-    page.goto(f"{base}lab/tree/{path}?token={token}" if path else opened, wait_until="load")
+    # a workspace of its own, so no tab of an earlier test comes back
+    url = f"{base}lab/workspaces/{uuid.uuid4().hex}/tree/{path}?token={token}"
+    page.goto(url if path else opened, wait_until="load")
     page.wait_for_selector(".jp-NotebookPanel .jp-MarkdownCell .jp-RenderedMarkdown",
                            timeout=TIMEOUT)
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
-                           "&& window.jupyterapp.shell.currentWidget.context", timeout=TIMEOUT)
+    page.wait_for_function("p => { const w = window.jupyterapp && window.jupyterapp.shell"
+                           ".currentWidget; return w && w.context && w.context.path === p; }",
+                           arg=path or "notebooks/00_welcome.ipynb", timeout=TIMEOUT)
     page.evaluate("window.jupyterapp.shell.currentWidget.context.ready")
-    return page
+    panel = page.evaluate("window.jupyterapp.shell.currentWidget.id")
+    return page, page.locator(f"[id='{panel}']")
 
 
-def _mermaid_problems(page, expected: int) -> list[str]:
+def _mermaid_problems(page, panel, expected: int) -> list[str]:
     """What is wrong with the page's Mermaid diagrams in JupyterLab (empty: all drawn as SVG).
 
     JupyterLab 4.6 draws a diagram as an SVG image (``img`` with ``data:image/svg+xml``) and a
     diagram it cannot parse as a warning block (``.jp-RenderedMermaid.jp-mod-warning``).
     """
-    rendered = page.locator(".jp-RenderedMermaid")
+    rendered = panel.locator(".jp-RenderedMermaid")
     svg = "img[src^='data:image/svg+xml'], svg"
     try:
         page.wait_for_function(
-            "([n, svg]) => { const d = document.querySelectorAll('.jp-RenderedMermaid');"
+            "([p, n, svg]) => { const d = p.querySelectorAll('.jp-RenderedMermaid');"
             " return d.length >= n && Array.from(d).every(e => e.classList.contains("
             "'jp-mod-warning') || (e.querySelector(svg) && (e.querySelector(svg).tagName "
             "!== 'IMG' || e.querySelector(svg).naturalWidth > 0))); }",
-            arg=[expected, svg], timeout=TIMEOUT)
+            arg=[panel.element_handle(), expected, svg], timeout=TIMEOUT)
     except Exception as exc:  # noqa: BLE001 - reported as a problem below
         return [f"diagrams did not finish rendering: {exc}".splitlines()[0]]
     problems = []
     if rendered.count() != expected:
         problems.append(f"{rendered.count()} Mermaid diagrams rendered, expected {expected}")
-    drawn = page.locator(".jp-RenderedMermaid:not(.jp-mod-warning)")
+    drawn = panel.locator(".jp-RenderedMermaid:not(.jp-mod-warning)")
     for i in range(drawn.count()):
         if drawn.nth(i).locator(svg).count() != 1:
             problems.append(f"diagram {i + 1} is not one SVG")
-    warnings = page.locator(".jp-RenderedMermaid.jp-mod-warning")
+    warnings = panel.locator(".jp-RenderedMermaid.jp-mod-warning")
     for i in range(warnings.count()):
         problems.append(f"warning block instead of a diagram: {warnings.nth(i).inner_text()[:200]!r}")
     return problems
 
 
 def test_lab_opens_chapter_0_at_the_repository_root(lab, page_watch):
-    page = _open(page_watch(), lab)  # what JupyterLab opens in the browser (a redirect file)
+    page, panel = _open(page_watch(), lab)  # what JupyterLab opens: a redirect file
     assert "/lab/tree/notebooks/00_welcome.ipynb" in page.url, page.url
-    assert "Chapter 0" in page.locator(".jp-NotebookPanel:visible h1").first.inner_text()
+    assert "Chapter 0" in panel.locator("h1").first.inner_text()
     page.locator(".jp-BreadCrumbs-home").click()
     page.wait_for_selector(".jp-DirListing-item[data-isdir='true']", timeout=TIMEOUT)
     page.wait_for_function("() => Array.from(document.querySelectorAll('.jp-DirListing-itemText'))"
@@ -70,12 +75,12 @@ def test_lab_opens_chapter_0_at_the_repository_root(lab, page_watch):
 
 @pytest.mark.parametrize("nb", chapter_notebooks(), ids=lambda p: p.name)
 def test_chapter_diagrams_render_as_svg_and_math_renders(lab, page_watch, nb):
-    page = _open(page_watch(), lab, str(nb.relative_to(ROOT)))
+    page, panel = _open(page_watch(), lab, str(nb.relative_to(ROOT)))
     expected = mermaid_fences(nb)
-    assert _mermaid_problems(page, expected) == []
+    assert _mermaid_problems(page, panel, expected) == []
     if has_math(nb):
-        page.wait_for_selector(".jp-RenderedMarkdown mjx-container", timeout=TIMEOUT)
-        assert page.locator("mjx-merror").count() == 0
+        panel.locator(".jp-RenderedMarkdown mjx-container").first.wait_for(timeout=TIMEOUT)
+        assert panel.locator("mjx-merror").count() == 0
 
 
 def _first_code_cell(nb_path, pattern: str) -> int:
@@ -99,9 +104,9 @@ def _run_through(page, index: int):
 def test_chapter_1_widget_slider_redraws_the_figure(lab, page_watch):
     nb = sorted((ROOT / "notebooks").glob("01_*.ipynb"))[0]
     index = _first_code_cell(nb, r"interact\(")
-    page = _open(page_watch(), lab, str(nb.relative_to(ROOT)))
+    page, panel = _open(page_watch(), lab, str(nb.relative_to(ROOT)))
     _run_through(page, index)
-    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+    cell = panel.locator(".jp-Notebook .jp-Cell").nth(index)
     img = cell.locator(".jp-OutputArea-output img").first
     img.wait_for(timeout=180_000)
     before = img.get_attribute("src")
@@ -122,9 +127,10 @@ def test_chapter_1_widget_slider_redraws_the_figure(lab, page_watch):
 def test_exercise_check_cell_shows_a_coloured_result(lab, page_watch):
     nb = sorted((ROOT / "solutions").glob("01_*.ipynb"))[0]
     index = _first_code_cell(nb, r"cl\.checks\.check\(")
-    page = _open(page_watch(), lab, str(nb.relative_to(ROOT)))
+    page, panel = _open(page_watch(), lab, str(nb.relative_to(ROOT)))
     _run_through(page, index)
-    out = page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".jp-RenderedHTMLCommon")
+    out = panel.locator(".jp-Notebook .jp-Cell").nth(index).locator(".jp-OutputArea "
+                                                                     ".jp-RenderedHTMLCommon")
     out.first.wait_for(timeout=120_000)
     assert "passed" in out.first.inner_text()
     colours = out.first.evaluate("el => Array.from(el.querySelectorAll('*')).map("
