@@ -131,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="cache folder for the MathJax and Mermaid npm packages")
     w.add_argument("--jobs", type=_positive("--jobs"), default=2,
                    help="notebooks executed at a time")
+    w.add_argument("--without-solutions", action="store_true",
+                   help="exercise pages from exercises/, with no solutions")
     w.add_argument("--root", default=".", help="repository root")
     return parser
 
@@ -282,7 +284,8 @@ def main(argv=None) -> int:
 
             summary = build_site(args.out, root=args.root, executed=args.executed,
                                  assets=args.assets, jobs=args.jobs,
-                                 keep_executed=args.keep_executed)
+                                 keep_executed=args.keep_executed,
+                                 solutions=not args.without_solutions)
             print(f"site: {summary['out']}/index.html ({len(summary['pages'])} pages)")
     except (ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)

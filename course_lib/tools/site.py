@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 __all__ = ["ASSETS", "binder_url", "build_site", "execute_notebook", "fetch_assets",
-           "find_pages", "local_html", "prepare_notebook", "static_widgets"]
+           "find_pages", "index_markdown", "local_html", "prepare_notebook", "static_widgets"]
 
 #: npm packages the pages use, pinned. Mermaid matches the version JupyterLab 4.6 bundles, so a
 #: diagram renders on the site exactly when it renders in JupyterLab.
@@ -63,11 +63,12 @@ def _read(path: Path) -> dict:
                          "JupyterLab writes it; restore it from version control.") from None
 
 
-def find_pages(root) -> list[dict]:
+def find_pages(root, solutions: bool = True) -> list[dict]:
     """Every notebook the site shows, found by globbing (chapters may be split, e.g. 05a/05b).
 
     Returns dicts with ``src`` (path relative to ``root``), ``kind`` ("chapter", "zh" or
-    "exercise") and, for exercises, ``binder`` (the learner's copy in ``exercises/``).
+    "exercise") and, for exercises, ``binder`` (the learner's copy in ``exercises/``). With
+    ``solutions=False`` the exercise pages come from ``exercises/`` (no solutions on the site).
     """
     root = Path(root)
     pages = [{"src": f"notebooks/{p.name}", "kind": "chapter"}
@@ -77,8 +78,9 @@ def find_pages(root) -> list[dict]:
                          "(the folder with notebooks/, solutions/ and exercises/).")
     pages += [{"src": f"notebooks/zh/{p.name}", "kind": "zh"}
               for p in sorted((root / "notebooks" / "zh").glob("*.ipynb"))]
-    pages += [{"src": f"solutions/{p.name}", "kind": "exercise", "binder": f"exercises/{p.name}"}
-              for p in sorted((root / "solutions").glob("*.ipynb"))]
+    folder = "solutions" if solutions else "exercises"
+    pages += [{"src": f"{folder}/{p.name}", "kind": "exercise", "binder": f"exercises/{p.name}"}
+              for p in sorted((root / folder).glob("*.ipynb"))]
     return pages
 
 
@@ -260,7 +262,8 @@ def _anchor(nb: dict, word: str) -> str | None:
     return None
 
 
-def _index(pages: list[dict], notebooks: dict, readme: str) -> str:
+def index_markdown(pages: list[dict], notebooks: dict, readme: str) -> str:
+    """The index page (MyST markdown): chapter table, glossary link, Chinese edition, toctree."""
     def number(src):
         m = re.match(r"(\d+[a-z]?)_", Path(src).name)
         return m.group(1) if m else ""
@@ -344,13 +347,14 @@ def fetch_assets(cache=None) -> Path:
 
 
 def build_site(out, root=".", executed=None, assets=None, jobs: int = 2, keep_executed=None,
-               quiet=False) -> dict:
+               solutions: bool = True, quiet=False) -> dict:
     """Build the website into ``out``; return a summary (pages, out).
 
     ``executed``: a folder laid out like the repository with executed notebooks to use instead of
     running them. ``keep_executed``: a folder to save the executed notebooks in (reusable as
     ``executed``). ``assets``: a folder for the MathJax/Mermaid packages (see
-    :func:`fetch_assets`). ``jobs``: notebooks executed at a time.
+    :func:`fetch_assets`). ``jobs``: notebooks executed at a time. ``solutions=False``: exercise
+    pages without solutions (built from ``exercises/``).
     """
     root, out = Path(root).resolve(), Path(out).resolve()
     if out.exists() and not out.is_dir():
@@ -359,17 +363,16 @@ def build_site(out, root=".", executed=None, assets=None, jobs: int = 2, keep_ex
     if out.is_dir() and any(out.iterdir()) and not (out / ".course-site").exists():
         raise ValueError(f"--out {out} is a folder that holds other files. Expected an empty "
                          "folder or an earlier site; pass another path.")
-    if out == root or root in out.parents and out.parent == root and out.name in (
-            "notebooks", "solutions", "exercises", "course_lib", "site"):
+    if out == root or (out.parent == root and out.name in (
+            "notebooks", "solutions", "exercises", "course_lib", "site", "tests")):
         raise ValueError(f"--out {out} would overwrite the course. Pass a new folder, e.g. _site.")
     config = root / "site"
     if not (config / "conf.py").is_file():
         raise ValueError(f"{config / 'conf.py'} is missing. Run build-site from the repository "
                          "root, or pass --root.")
-    pages = find_pages(root)
+    pages = find_pages(root, solutions=solutions)
     readme = (root / "README.md").read_text(encoding="utf-8") if (root / "README.md").exists() \
         else ""
-    vendor = fetch_assets(assets)
 
     def load(page):
         if executed is not None:
@@ -387,8 +390,13 @@ def build_site(out, root=".", executed=None, assets=None, jobs: int = 2, keep_ex
             print(f"executing {page['src']}", flush=True)
         return execute_notebook(root / page["src"])
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        notebooks = dict(zip([p["src"] for p in pages], pool.map(load, pages), strict=True))
+    if executed is not None:  # check the executed copy before fetching or building anything
+        notebooks = {p["src"]: load(p) for p in pages}
+        vendor = fetch_assets(assets)
+    else:  # fetch first: a missing npm should not surface after minutes of execution
+        vendor = fetch_assets(assets)
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            notebooks = dict(zip([p["src"] for p in pages], pool.map(load, pages), strict=True))
     if keep_executed is not None:
         for name, nb in notebooks.items():
             target = Path(keep_executed) / name
@@ -409,7 +417,7 @@ def build_site(out, root=".", executed=None, assets=None, jobs: int = 2, keep_ex
             target.parent.mkdir(parents=True, exist_ok=True)
             nb = prepare_notebook(notebooks[page["src"]], page, readme)
             target.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
-        (src / "index.md").write_text(_index(pages, notebooks, readme), encoding="utf-8")
+        (src / "index.md").write_text(index_markdown(pages, notebooks, readme), encoding="utf-8")
         build = Path(tmp) / "html"
         args = ["-b", "html", str(src), str(build)]
         if quiet:
