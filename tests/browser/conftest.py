@@ -119,6 +119,10 @@ def lab(tmp_path_factory):
     settings.mkdir(parents=True)
     # Render every cell (no windowing), so every diagram and formula is in the page.
     (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    # Never save: running cells must not write outputs into the course's notebooks.
+    docmanager = tmp / "settings" / "@jupyterlab" / "docmanager-extension"
+    docmanager.mkdir(parents=True)
+    (docmanager / "plugin.jupyterlab-settings").write_text('{"autosave": false}')
     env = {**os.environ, "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
            "JUPYTERLAB_SETTINGS_DIR": str(tmp / "settings"), "JUPYTER_RUNTIME_DIR": str(tmp / "rt"),
            "PYTHONPATH": str(ROOT)}

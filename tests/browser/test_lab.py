@@ -137,3 +137,26 @@ def test_exercise_check_cell_shows_a_coloured_result(lab, page_watch):
                                  "e => getComputedStyle(e).color)")
     text_colour = out.first.evaluate("el => getComputedStyle(el).color")
     assert any(c != text_colour for c in colours), "the result is not coloured"
+
+
+def test_diagram_check_fails_on_a_broken_diagram(lab, page_watch):
+    """Test of the test: the Mermaid check reports a diagram JupyterLab cannot parse.
+
+    The chapter 0 diagram is replaced in the open document only (autosave is off in these tests,
+    and nothing is saved), with a label whose parentheses are not quoted.
+    """
+    nb = ROOT / "notebooks" / "00_welcome.ipynb"
+    cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+    index = next(i for i, c in enumerate(cells) if "```mermaid" in "".join(c["source"]))
+    page, panel = _open(page_watch(), lab, "notebooks/00_welcome.ipynb")
+    assert _mermaid_problems(page, panel, mermaid_fences(nb)) == []
+    page.evaluate("""(i) => {
+        const panel = window.jupyterapp.shell.currentWidget;
+        panel.content.model.cells.get(i).sharedModel.setSource(
+            "```mermaid\\ngraph TD\\nA[data (cats)] --> B[a GAN]\\n```");
+        panel.content.activeCellIndex = i;
+        return window.jupyterapp.commands.execute('notebook:run-cell');
+    }""", index)
+    panel.locator(".jp-RenderedMermaid.jp-mod-warning").first.wait_for(timeout=TIMEOUT)
+    problems = _mermaid_problems(page, panel, mermaid_fences(nb))
+    assert any("warning block" in p for p in problems), problems
