@@ -155,3 +155,30 @@ def test_build_site_refuses_notebooks_that_never_ran(tmp_path, capsys):
                  "--executed", str(tmp_path)]) == 2
     assert "never ran" in capsys.readouterr().err
     assert not (tmp_path / "_site").exists()
+
+
+def test_execute_notebook_runs_in_its_folder_without_agg_and_honours_raises_markers(
+        tmp_path, monkeypatch):
+    from course_lib.tools.site import execute_notebook, is_executed
+
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    nb = _nb(_code("import os\nprint(os.path.basename(os.getcwd()), os.environ.get('MPLBACKEND'))",
+                   cid="a"),
+             _code("# NBVAL_RAISES_EXCEPTION\n1 / 0", cid="b"))
+    for cell in nb["cells"]:
+        cell["execution_count"], cell["outputs"] = None, []
+    path = tmp_path / "chapter" / "09_x.ipynb"
+    _touch(path, nb)
+    out = execute_notebook(path)
+    assert is_executed(out)
+    assert "".join(out["cells"][0]["outputs"][0]["text"]).strip() == "chapter None"
+    assert out["cells"][1]["outputs"][0]["ename"] == "ZeroDivisionError"
+
+
+def test_execute_notebook_names_the_notebook_whose_cell_fails(tmp_path):
+    from course_lib.tools.site import execute_notebook
+
+    nb = _nb({**_code("raise RuntimeError('boom')"), "execution_count": None})
+    _touch(tmp_path / "09_x.ipynb", nb)
+    with pytest.raises(ValueError, match=r"09_x\.ipynb failed while executing: .*boom"):
+        execute_notebook(tmp_path / "09_x.ipynb")

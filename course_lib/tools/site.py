@@ -116,10 +116,17 @@ def execute_notebook(path, timeout: int = 600) -> dict:
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:  # nbval's comment marker means what nbclient's tag means
+        if cell.cell_type == "code" and cell.source.lstrip().startswith("# NBVAL_RAISES_EXCEPTION"):
+            tags = cell.metadata.setdefault("tags", [])
+            if "raises-exception" not in tags:
+                tags.append("raises-exception")
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
                             resources={"metadata": {"path": str(path.parent)}})
+    # MPLBACKEND=Agg (common in CI) would leave every inline figure out of the pages
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     try:
-        client.execute()
+        client.execute(env=env)
     except CellExecutionError as exc:
         raise ValueError(f"{path} failed while executing: {str(exc).splitlines()[-1]}. The site "
                          "is built from notebooks that run top to bottom; fix the notebook "
