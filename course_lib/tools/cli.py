@@ -6,6 +6,7 @@ Commands:
     strip-notebooks   remove outputs and execution counts from notebooks
     grade             grade learners' exercise notebooks into grades.csv (instructors)
     doctor            say what is wrong with this set-up and how to fix it
+    build-site        the course as a static website (executed notebooks, offline pages)
 
 User mistakes are reported as one line on stderr and exit code 2, never a traceback; Ctrl-C
 exits with 130 and says how to resume. ``train-cats --strategy mirrored`` trains data-parallel
@@ -92,6 +93,20 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("strip-notebooks", help="strip outputs from notebooks")
     s.add_argument("paths", nargs="+")
     _add_grade_doctor(sub)
+    w = sub.add_parser("build-site", help="build the course as a static website")
+    w.add_argument("--out", required=True, help="folder for the site (created or replaced)")
+    w.add_argument("--executed", default=None,
+                   help="a folder laid out like the repository with already executed notebooks "
+                        "(default: execute them top to bottom)")
+    w.add_argument("--keep-executed", default=None,
+                   help="save the executed notebooks here (reusable with --executed)")
+    w.add_argument("--assets", default=None,
+                   help="cache folder for the MathJax and Mermaid npm packages")
+    w.add_argument("--jobs", type=_positive("--jobs"), default=2,
+                   help="notebooks executed at a time")
+    w.add_argument("--without-solutions", action="store_true",
+                   help="exercise pages from exercises/, with no solutions")
+    w.add_argument("--root", default=".", help="repository root")
     return parser
 
 
@@ -169,6 +184,14 @@ def main(argv=None) -> int:
             from course_lib.tools import doctor
 
             return doctor.main(root=Path(args.root) if args.root else None)
+        elif args.command == "build-site":
+            from course_lib.tools.site import build_site
+
+            summary = build_site(args.out, root=args.root, executed=args.executed,
+                                 assets=args.assets, jobs=args.jobs,
+                                 keep_executed=args.keep_executed,
+                                 solutions=not args.without_solutions)
+            print(f"site: {summary['out']}/index.html ({len(summary['pages'])} pages)")
     except (ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
