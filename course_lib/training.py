@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from course_lib import losses as _losses
 from course_lib.validation import (
+    check_dataset_sample,
     check_finite,
     check_images,
     check_models,
@@ -308,6 +309,7 @@ class GAN(keras.Model):
                     f"The dataset yields samples of shape {got}, but the discriminator expects "
                     f"{want}. Batch the dataset (ds.batch(64)) and reshape its elements."
                 )
+            check_dataset_sample(x, want, output_range(self.generator))  # as for arrays
         else:
             x = check_images(x, "x", shape=self.sample_shape(),
                              value_range=output_range(self.generator))

@@ -12,6 +12,7 @@ import numbers
 import numpy as np
 
 __all__ = [
+    "check_dataset_sample",
     "check_finite",
     "check_images",
     "check_models",
@@ -159,6 +160,39 @@ def check_images(x, name: str = "images", shape=None, value_range=None) -> np.nd
                 f"Map them with {name} * 2 - 1 (or cl.data.load_cats(value_range=(-1, 1)))."
             )
     return arr
+
+
+def check_dataset_sample(dataset, shape=None, value_range=None) -> None:
+    """Check a ``tf.data.Dataset``'s first batch as :func:`check_images` checks an array.
+
+    One rule for data, whatever its container (chapter 5): raw 0..255 ``uint8`` pixels in a
+    dataset are refused like the same NumPy array, instead of training silently on a range the
+    generator cannot produce. Only one batch is read; elements may be ``x`` or ``(x, ...)``.
+    """
+    import tensorflow as tf
+
+    spec = dataset.element_spec
+    spec = spec[0] if isinstance(spec, tuple) else spec
+    dtype = getattr(spec, "dtype", None)
+    if dtype is not None and not (dtype.is_floating or dtype.is_integer or dtype == tf.bool):
+        raise TypeError(
+            f"The dataset yields {dtype.name} elements. Expected numeric image batches; map it "
+            "to float32 first, e.g. ds.map(lambda x: tf.cast(x, tf.float32))."
+        )
+    batch = next(iter(dataset.take(1)), None)
+    if batch is None:
+        raise ValueError("The dataset is empty: it yields no batch. Expected batches of images; "
+                         "check the source and any filter in the pipeline.")
+    batch = batch[0] if isinstance(batch, tuple | list) else batch
+    try:
+        check_images(np.asarray(batch), "the dataset's first batch", shape=shape,
+                     value_range=value_range)
+    except ValueError as exc:
+        if value_range is None or "lie in" not in str(exc):
+            raise
+        fix = "/ 127.5 - 1" if value_range[0] == -1.0 else "/ 255"
+        raise ValueError(f"{exc} For a tf.data.Dataset, map it: ds = ds.map(lambda x: "
+                         f"tf.cast(x, tf.float32) {fix}).") from None
 
 
 def _shape(model, attr):

@@ -14,44 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
+from course_lib import rundir
 from course_lib.recipes import DEFAULTS, build_gan, make_strategy
 
 __all__ = ["main", "train_cats"]
-
-
-def _write_json_atomic(path: Path, obj) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _save_npy_atomic(path: Path, arr) -> None:
-    import numpy as np
-
-    tmp = path.with_name(path.name + ".tmp.npy")
-    np.save(tmp, arr)
-    os.replace(tmp, path)
-
-
-def _read_json(path: Path, what: str):
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        fix = {
-            "settings": "restore it from a backup, or delete it to resume with the settings "
-                        "you pass",
-            "history": "restore it from a backup, or delete it to resume without the earlier "
-                       "history",
-        }.get(what, "undo the last edit or restore it from version control")
-        raise ValueError(
-            f"{path} is not valid JSON ({exc}), so the {what} cannot be read. Expected the "
-            f"file as course_lib wrote it; {fix}."
-        ) from None
 
 
 def _positive(name):
@@ -109,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", required=True, help="run directory (created if missing)")
     t.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its latest checkpoint")
+    t.add_argument("--overwrite", action="store_true",
+                   help="discard the run already in --out and start a new one")
     t.add_argument("--strategy", choices=["default", "mirrored"], default="default",
                    help="'mirrored': data-parallel training on all GPUs (or all logical CPUs) "
                         "with tf.distribute.MirroredStrategy")
@@ -132,21 +104,23 @@ def _config(args) -> dict:
 
 
 def train_cats(args) -> dict:
-    """Train (or resume) a cat GAN as the ``train-cats`` command does; return a summary."""
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} is a file. Expected a directory for the run; pass "
-                         "another path.")
-    parent = next((p for p in out.absolute().parents if p.exists()), None)
-    if parent is not None and not parent.is_dir():
-        raise ValueError(f"--out {out} cannot be created because {parent} is a file. Expected "
-                         "a path inside a directory; pass another path.")
+    """Train (or resume) a cat GAN as the ``train-cats`` command does; return a summary.
+
+    The run directory is locked for the run and never silently overwritten (course_lib.rundir).
+    """
+    with rundir.open_run(args.out, resume=args.resume,
+                         overwrite=getattr(args, "overwrite", False)) as run:  # [rundir hook 1]
+        return _train_cats_locked(args, run)
+
+
+def _train_cats_locked(args, run) -> dict:
+    out = run.path  # [rundir hook 1: checked, locked, fresh/resume/overwrite decided]
     ckpt_dir = out / "checkpoints"
     config_path = out / "config.json"
     config = _config(args)
     if args.resume:
         if config_path.exists():
-            saved = _read_json(config_path, "settings")
+            saved = rundir.read_config(config_path)  # [rundir hook 2]
             diff = {k: (saved.get(k), config[k]) for k in _FIXED if saved.get(k) != config[k]}
             if diff:
                 raise ValueError(
@@ -155,9 +129,6 @@ def train_cats(args) -> dict:
                     "Resume with the original settings (only --learning-rate, --epochs and "
                     "--strategy may change), or start a new run in another --out."
                 )
-    elif config_path.exists() or (ckpt_dir.exists() and any(ckpt_dir.iterdir())):
-        raise ValueError(f"{out} already holds a run. Pass --resume to continue it, or choose "
-                         "an empty --out directory.")
 
     import keras
     import numpy as np
@@ -188,13 +159,16 @@ def train_cats(args) -> dict:
             gan.g_optimizer.learning_rate = args.learning_rate
     if args.resume and start == 0:
         print(f"No checkpoint in {ckpt_dir}: starting a new run.", file=sys.stderr)
-    out.mkdir(parents=True, exist_ok=True)
-    _write_json_atomic(config_path, {**config, "strategy": args.strategy, "replicas": replicas})
+    rundir.check_fits(out, rundir.estimate_bytes(  # [rundir hook 3: before any write]
+        args.num_samples, gan.sample_shape(),
+        gan.generator.count_params() + gan.discriminator.count_params(), args.epochs))
+    run.begin()  # [rundir hook 4: an --overwrite discards the old run only now]
+    rundir.write_json(config_path, {**config, "strategy": args.strategy, "replicas": replicas})
 
     history_path = out / "history.json"
     history = []
     if start and history_path.exists():
-        history = [h for h in _read_json(history_path, "history") if h["epoch"] <= start]
+        history = rundir.read_history(history_path, upto=start)  # [rundir hook 5]
 
     class _History(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
@@ -205,7 +179,7 @@ def train_cats(args) -> dict:
                 return
             history.append({"epoch": epoch + 1, "seconds": time.perf_counter() - self.t0,
                             **{k: float(v) for k, v in (logs or {}).items()}})
-            _write_json_atomic(history_path, history)
+            rundir.write_json(history_path, history)  # [rundir hook 6]
 
     t0 = time.perf_counter()
     if start < args.epochs:
@@ -230,18 +204,31 @@ def train_cats(args) -> dict:
         print(f"{out} is already trained for {start} epochs (asked for {args.epochs}).",
               file=sys.stderr)
     seconds = time.perf_counter() - t0
-    samples = gan.generate(args.num_samples, seed=DEFAULTS["sample_seed"])
-    _save_npy_atomic(out / "samples.npy", samples.astype(np.float32))
-    cl.plotting.save_image_grid(samples[:64], out / "samples.png",
-                                title=f"{args.model}, {args.epochs} epochs")
+    trained = max(start, args.epochs)  # [rundir hook 7: the epochs the weights have seen]
+    first = rundir.save_samples(out / "samples.npy", gan, args.num_samples,  # [rundir hook 8]
+                                seed=DEFAULTS["sample_seed"])
+    cl.plotting.save_image_grid(first, out / "samples.png",
+                                title=f"{args.model}, {trained} epochs")
     return {"out": str(out), "start_epoch": start, "epochs": args.epochs,
+            "trained_epochs": trained,
             "replicas": replicas, "train_seconds": round(seconds, 1)}
 
 
 def main(argv=None) -> int:
-    """Run the command line; user mistakes print one ``error:`` line and return 2."""
+    """Run the command line; user mistakes print one ``error:`` line and return 2.
+
+    Exit codes: 0 done, 1 ``make-exercises --check`` found stale notebooks, 2 an error (a bad
+    setting, a run directory in use or not a run, a file that cannot be read or written),
+    130 Ctrl-C, 143 SIGTERM. After 130 or 143 the run continues from its last checkpoint with
+    ``--resume``.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
+    with rundir.sigterm_as_interrupt():  # SIGTERM unwinds like Ctrl-C (then exit 143)
+        return _dispatch(args)
+
+
+def _dispatch(args) -> int:
     try:
         if args.command == "train-cats":
             summary = train_cats(args)
@@ -250,27 +237,30 @@ def main(argv=None) -> int:
             from course_lib.tools.nbtools import sync_exercises
 
             root = Path(args.root)
-            stale = sync_exercises(root / "solutions", root / "exercises", check=args.check)
+            left: list[str] = []
+            stale = sync_exercises(root / "solutions", root / "exercises", check=args.check,
+                                   left=left)
+            for note in left:
+                print(f"left alone: {note}", file=sys.stderr)
             if args.check and stale:
                 print("Stale exercise notebooks (run `python -m course_lib make-exercises`): "
                       + ", ".join(stale), file=sys.stderr)
                 return 1
             print(("stale: " if args.check else "written: ") + (", ".join(stale) or "none"))
         elif args.command == "strip-notebooks":
-            from course_lib.tools.nbtools import strip_notebook
+            from course_lib.tools.nbtools import strip_files
 
-            for p in args.paths:
-                path = Path(p)
-                nb = _read_json(path, "notebook")
-                path.write_text(json.dumps(strip_notebook(nb), indent=1, ensure_ascii=False,
-                                           sort_keys=True) + "\n", encoding="utf-8")
+            strip_files(args.paths)
     except (ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # a missing folder, a full disk, no permission: not a crash
-        print(f"error: {exc.strerror or exc} ({exc.filename or 'file system'}). Check the path "
-              "and that it is writable, then run the command again.", file=sys.stderr)
+        print(f"error: {rundir.describe_os_error(exc)}", file=sys.stderr)
         return 2
+    except rundir.Terminated:
+        print("terminated (SIGTERM). A train-cats run continues from its last checkpoint "
+              "with --resume.", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("interrupted. A train-cats run continues from its last checkpoint with "
               "--resume.", file=sys.stderr)
