@@ -109,8 +109,8 @@ def describe_os_error(exc: BaseException, path=None, action: str | None = None) 
                 "folder on another disk) and run the command again.")
     if code in _DENIED:
         why = ("not readable" if action == "read" else "not writable" if action else
-               "not writable (or not readable)")
-        return (f"{what}: it is {why} (permission denied). Check the folder's permissions, or "
+               "not writable, or not readable")
+        return (f"{what}: permission denied (it is {why}). Check the folder's permissions, or "
                 "use another folder.")
     if code == errno.EROFS:
         return (f"{what}: it is on a read-only file system. Use a folder on a "
