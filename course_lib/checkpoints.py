@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import gc
+import os
 import re
 import shutil
 import warnings
@@ -165,9 +166,15 @@ def _save_error(exc: BaseException, path: Path, epoch: int) -> StorageError:
     if isinstance(exc, OSError):
         code, text = exc.errno, describe_os_error(exc, target, "write the checkpoint")
     else:
-        code = {tf.errors.ResourceExhaustedError: errno.ENOSPC,
-                tf.errors.PermissionDeniedError: errno.EACCES}.get(type(exc))
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        # TensorFlow says the cause in its message: "No space left on device", "File too
+        # large" (a file-size limit), "Permission denied", "Read-only file system"
+        text = str(exc)
+        code = next((c for c in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EACCES,
+                                 errno.EROFS) if os.strerror(c) in text), None)
+        if code is None:
+            code = {tf.errors.ResourceExhaustedError: errno.ENOSPC,
+                    tf.errors.PermissionDeniedError: errno.EACCES}.get(type(exc))
+        first = (text.strip().splitlines() or [type(exc).__name__])[0][:200]
         fake = OSError(code, first) if code else OSError(None, first)
         text = describe_os_error(fake, target, "write the checkpoint")
     try:
