@@ -41,8 +41,10 @@ def _fsize(limit: int) -> str:
 def _one_error_line(proc) -> str:
     err = [line for line in proc.stderr.splitlines() if not _tf_log(line)]
     assert proc.returncode == 2, proc.stderr[-3000:]
-    assert len(err) == 1 and err[0].startswith("error: "), proc.stderr[-3000:]
-    return err[0]
+    errors = [line for line in err if line.startswith("error: ")]
+    assert len(errors) == 1 and err[-1] == errors[0], proc.stderr[-3000:]  # one, at the end
+    assert "Traceback" not in proc.stderr
+    return errors[0]
 
 
 def _tf_log(line: str) -> bool:  # TensorFlow's C++ start-up log lines, not ours
