@@ -27,7 +27,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from course_lib.rundir import StorageError, describe_os_error
+from course_lib.rundir import StorageError, describe_os_error, write_text
 from course_lib.validation import check_positive_int
 
 __all__ = ["GANCheckpoint", "latest_epoch", "restore", "save"]
@@ -141,8 +141,12 @@ def _repair_index(path: Path) -> None:
         warnings.warn(f"The checkpoint index {index} could not be read; rewrote it from the "
                       f"checkpoint files (latest: {Path(on_disk[0]).name}).", UserWarning,
                       stacklevel=3)
-    tf.train.update_checkpoint_state(str(path), on_disk[0],
-                                     all_model_checkpoint_paths=list(reversed(on_disk)))
+    oldest_first = [Path(p) for p in reversed(on_disk)]  # CheckpointState's text format
+    stamps = [Path(f"{p}.index").stat().st_mtime for p in oldest_first]
+    write_text(index, f'model_checkpoint_path: "{oldest_first[-1].name}"\n'
+               + "".join(f'all_model_checkpoint_paths: "{p.name}"\n' for p in oldest_first)
+               + "".join(f"all_model_checkpoint_timestamps: {t!r}\n" for t in stamps)
+               + f"last_preserved_timestamp: {min(stamps) - 1.0!r}\n")
 
 
 def _remove_partial(path: Path, epoch: int) -> None:

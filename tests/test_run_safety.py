@@ -296,3 +296,57 @@ def test_make_exercises_replaces_and_deletes_only_what_it_generated(tmp_path, ca
     assert cli.main(["make-exercises", "--root", str(tmp_path)]) == 2
     assert f"{sol / 'c.ipynb'} is not valid JSON" in capsys.readouterr().err
     assert sorted(p.name for p in ex.iterdir()) == ["a.ipynb", "practice.ipynb"]
+
+
+# ----------------------------------------------------------------------------- checkpoints
+def _small_gan():
+    from course_lib.recipes import build_gan
+
+    return build_gan("mlp", latent_dim=4)
+
+
+def test_a_garbled_index_is_rewritten_and_later_saves_work(tmp_path):
+    import course_lib as cl
+
+    gan = _small_gan()
+    for epoch in (1, 2):
+        cl.checkpoints.save(gan, tmp_path, epoch)
+    (tmp_path / "checkpoint").write_bytes(b"\xff\xfe\x00\x89garbled")  # bit rot, binary
+    assert cl.checkpoints.restore(_small_gan(), tmp_path) == 2  # restore copes ...
+    with pytest.warns(UserWarning, match=r"checkpoint could not be read; rewrote it .*gan-2"):
+        cl.checkpoints.save(gan, tmp_path, 3)  # ... and so does every later save
+    for epoch in (4, 5):
+        cl.checkpoints.save(gan, tmp_path, epoch)
+    assert cl.checkpoints.latest_epoch(tmp_path) == 5
+    assert sorted(p.name for p in tmp_path.glob("*.index")) == [  # max_to_keep still applies
+        "gan-3.index", "gan-4.index", "gan-5.index"]
+
+
+@pytest.mark.parametrize(("tf_error", "words"), [
+    ("ResourceExhaustedError", "the disk is full"),
+    ("PermissionDeniedError", "permission denied (it is not writable)")])
+def test_a_failed_save_names_the_file_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch,
+                                                                           tf_error, words):
+    import tensorflow as tf
+
+    import course_lib as cl
+
+    gan = _small_gan()
+    cl.checkpoints.save(gan, tmp_path, 1)
+    original = tf.train.Checkpoint._write
+
+    def failing_write(self, file_prefix, *args, **kwargs):
+        Path(file_prefix + ".index").write_bytes(b"torn")  # what a failing write leaves
+        (Path(tmp_path) / "gan-2_temp").mkdir()
+        raise getattr(tf.errors, tf_error)(None, None, "write failed")
+
+    monkeypatch.setattr(tf.train.Checkpoint, "_write", failing_write)
+    with pytest.raises(rundir.StorageError) as err:
+        cl.checkpoints.save(gan, tmp_path, 2)
+    monkeypatch.setattr(tf.train.Checkpoint, "_write", original)
+    msg = str(err.value)
+    assert msg.startswith(f"Cannot write the checkpoint {tmp_path / 'gan-2'}: ") and words in msg
+    assert "The last good checkpoint (epoch 1) is kept" in msg
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "checkpoint", "gan-1.data-00000-of-00001", "gan-1.index"]
+    assert cl.checkpoints.restore(_small_gan(), tmp_path) == 1
