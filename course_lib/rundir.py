@@ -49,6 +49,7 @@ __all__ = [
     "Terminated",
     "atomic_write",
     "check_fits",
+    "check_memory",
     "check_out",
     "describe_os_error",
     "estimate_bytes",
@@ -552,6 +553,41 @@ def check_fits(out, needs: dict[str, int]) -> None:
             f"({', '.join(f'{k} {_gib(v)}' for k, v in needs.items())}), but that disk has only "
             f"{_gib(free)} free, so it would fail after training.{hint} Or free some space, or "
             "use an --out on a larger disk."
+        )
+
+
+def _available_memory() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            kib = next(int(line.split()[1]) for line in f if line.startswith("MemAvailable:"))
+        return kib * 1024
+    except (OSError, ValueError, StopIteration):
+        try:
+            return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError):
+            return None
+
+
+def check_memory(params_at, latent_dim: int, chunk: int = 10_000, threshold: int = 4096) -> None:
+    """Refuse, before building it, a GAN whose training cannot fit in memory.
+
+    ``params_at(d)`` counts the parameters of the GAN with ``latent_dim=d``; it is called with
+    1 and 2 only (tiny models), and the count grows linearly with ``latent_dim``. Training needs
+    about four copies of the weights (weights, gradients, Adam's two moments), plus one chunk of
+    noise for :func:`save_samples`. Latent sizes up to ``threshold`` are never a problem and are
+    not checked.
+    """
+    if latent_dim <= threshold:
+        return
+    p1, p2 = params_at(1), params_at(2)
+    params = p1 + (p2 - p1) * (latent_dim - 1)
+    need = 4 * 4 * params + 4 * chunk * latent_dim
+    free = _available_memory()
+    if free is not None and need > free:
+        raise ValueError(
+            f"--latent-dim {latent_dim} gives a GAN of about {params:,} parameters, which needs "
+            f"about {_gib(need)} of memory to train, but this machine has {_gib(free)} available. "
+            "Use a smaller --latent-dim (100 is the default)."
         )
 
 

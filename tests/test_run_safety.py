@@ -229,6 +229,14 @@ def test_folder_that_is_not_a_run_and_empty_out_are_refused(tmp_path, monkeypatc
     assert sorted(p.name for p in tmp_path.iterdir()) == ["analysis"]
 
 
+def test_gan_too_large_for_memory_is_refused_before_it_is_built(tmp_path, capsys):
+    assert cli.main(["train-cats", "--out", str(tmp_path / "run"), "--latent-dim",
+                     str(10**9), *FAST]) == 2
+    err = capsys.readouterr().err
+    assert "--latent-dim 1000000000 gives a GAN of about" in err and "available" in err
+    assert not (tmp_path / "run").exists()
+
+
 def test_run_too_large_for_the_disk_is_refused_before_training(tmp_path):
     proc = _cli("train-cats", "--out", "run", "--model", "mlp", "--num-samples",
                 str(10**11), "--quiet", cwd=tmp_path)

@@ -140,6 +140,11 @@ def _train_cats_locked(args, run) -> dict:
     if args.batch_size > len(cats):
         raise ValueError(f"--batch-size {args.batch_size} is larger than the {len(cats)} cats. "
                          "Use a batch size of at most 1000 (64 is the default).")
+    def params_at(latent_dim):  # [rundir hook 2b: refuse a GAN that cannot fit in memory]
+        gan = build_gan(args.model, latent_dim)
+        return gan.generator.count_params() + gan.discriminator.count_params()
+
+    rundir.check_memory(params_at, args.latent_dim)
     cl.set_seed(args.seed, deterministic=True)  # after the checks: it changes global state
     strategy = make_strategy(args.strategy)
     replicas = strategy.num_replicas_in_sync
