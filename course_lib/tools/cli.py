@@ -7,8 +7,8 @@ Commands:
 
 User mistakes are reported as one line on stderr and exit code 2, never a traceback; Ctrl-C
 exits with 130 and SIGTERM with 143, both saying how to resume. A run directory has one writer
-and is never silently overwritten (``course_lib.rundir``). ``train-cats --strategy mirrored`` trains data-parallel
-on all GPUs (``--batch-size`` is the global batch).
+and is never silently overwritten (``course_lib.rundir``). ``train-cats --strategy mirrored``
+trains data-parallel on all GPUs (``--batch-size`` is the global batch).
 """
 
 from __future__ import annotations
