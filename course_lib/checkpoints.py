@@ -6,12 +6,20 @@ them can. ``tf.train.CheckpointManager`` writes the data files first and then re
 ``checkpoint`` index file atomically, so a crash mid-write leaves the previous checkpoint as the
 latest one. :func:`restore` goes one step further: if the latest checkpoint cannot be read (a
 damaged disk, a torn copy), it falls back to the newest older one that can, with a warning.
+
+:func:`save` never loses the last good checkpoint either: an index file that cannot be read is
+rewritten from the checkpoint files first (with a warning), and a save that fails (a full disk,
+no permission, Ctrl-C, SIGTERM) removes its own partial files and raises
+:class:`course_lib.files.StorageError` naming the file and the checkpoint that is kept.
 """
 
 from __future__ import annotations
 
+import errno
 import gc
+import os
 import re
+import shutil
 import warnings
 from pathlib import Path
 
@@ -20,6 +28,7 @@ import numpy as np
 import tensorflow as tf
 
 from course_lib import compat
+from course_lib.files import StorageError, describe_os_error, write_text
 from course_lib.validation import check_positive_int
 
 __all__ = ["GANCheckpoint", "latest_epoch", "restore", "save"]
@@ -93,19 +102,122 @@ def _manager(gan, directory, max_to_keep=3):
     return ckpt, mgr, epoch_var
 
 
+def _on_disk(path: Path) -> list[str]:
+    """The checkpoint prefixes whose ``gan-N.index`` file exists in ``path``, newest first."""
+    found = []
+    for index in path.glob(f"{_PREFIX}-*.index"):
+        m = re.fullmatch(rf"{_PREFIX}-(\d+)\.index", index.name)
+        if m:
+            found.append((int(m.group(1)), str(index.with_suffix(""))))
+    return [prefix for _, prefix in sorted(found, reverse=True)]
+
+
+def _listed(path: Path) -> list[str] | None:
+    """The prefixes the index file lists (newest first), or None if it cannot be read."""
+    try:
+        state = tf.train.get_checkpoint_state(str(path))
+    except (ValueError, tf.errors.OpError):  # incl. UnicodeDecodeError of a garbled index
+        return None
+    if state is None or not state.model_checkpoint_path:
+        return None
+    listed = [state.model_checkpoint_path, *reversed(state.all_model_checkpoint_paths)]
+    return list(dict.fromkeys(listed))
+
+
+def _repair_index(path: Path) -> None:
+    """Rewrite a missing or unreadable index file from the ``gan-N.index`` files on disk.
+
+    Otherwise ``tf.train.CheckpointManager`` fails on every later save (a garbled index) or
+    forgets the older checkpoints (a missing one).
+    """
+    if _listed(path) is not None:
+        return
+    on_disk = _on_disk(path)
+    index = path / "checkpoint"
+    if not on_disk:
+        if index.exists():
+            index.unlink()
+        return
+    if index.exists():
+        warnings.warn(f"The checkpoint index {index} could not be read; rewrote it from the "
+                      f"checkpoint files (latest: {Path(on_disk[0]).name}).", UserWarning,
+                      stacklevel=3)
+    oldest_first = [Path(p) for p in reversed(on_disk)]  # CheckpointState's text format
+    stamps = [Path(f"{p}.index").stat().st_mtime for p in oldest_first]
+    write_text(index, f'model_checkpoint_path: "{oldest_first[-1].name}"\n'
+               + "".join(f'all_model_checkpoint_paths: "{p.name}"\n' for p in oldest_first)
+               + "".join(f"all_model_checkpoint_timestamps: {t!r}\n" for t in stamps)
+               + f"last_preserved_timestamp: {min(stamps) - 1.0!r}\n")
+
+
+def _remove_partial(path: Path, epoch: int) -> None:
+    """Remove the files of a failed save of ``epoch`` unless the index lists them."""
+    prefix = path / f"{_PREFIX}-{epoch}"
+    listed = _listed(path) or []
+    if any(Path(p).name == prefix.name for p in listed):
+        return
+    for leftover in path.glob(f"{prefix.name}[._]*"):
+        try:
+            if leftover.is_dir():
+                shutil.rmtree(leftover)
+            else:
+                leftover.unlink()
+        except OSError:
+            pass
+
+
+def _save_error(exc: BaseException, path: Path, epoch: int) -> StorageError:
+    target = path / f"{_PREFIX}-{epoch}"
+    if isinstance(exc, OSError):
+        code, text = exc.errno, describe_os_error(exc, target, "write the checkpoint")
+    else:
+        # TensorFlow says the cause in its message: "No space left on device", "File too
+        # large" (a file-size limit), "Permission denied", "Read-only file system"
+        text = str(exc)
+        code = next((c for c in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EACCES,
+                                 errno.EROFS) if os.strerror(c) in text), None)
+        if code is None:
+            code = {tf.errors.ResourceExhaustedError: errno.ENOSPC,
+                    tf.errors.PermissionDeniedError: errno.EACCES}.get(type(exc))
+        first = (text.strip().splitlines() or [type(exc).__name__])[0][:200]
+        fake = OSError(code, first) if code else OSError(None, first)
+        text = describe_os_error(fake, target, "write the checkpoint")
+    try:
+        kept = latest_epoch(path)
+    except (ValueError, OSError):
+        kept = 0
+    keep = (f" The last good checkpoint (epoch {kept}) is kept; the run continues from it "
+            "with --resume." if kept else " No earlier checkpoint exists.")
+    return StorageError(text + keep, code, target)
+
+
 def save(gan, directory, epoch: int, max_to_keep: int = 3) -> str:
     """Save ``gan`` (both models, both optimizers, the step, the noise states) after ``epoch``.
 
     Returns the checkpoint's path prefix. Only the ``max_to_keep`` newest checkpoints are kept.
+    A failed save raises :class:`~course_lib.files.StorageError` and leaves the previous
+    checkpoints as they were.
     """
     _check_gan(gan, "save")
     epoch = check_positive_int("epoch", epoch, minimum=0)
     max_to_keep = check_positive_int("max_to_keep", max_to_keep)
     path = _directory(directory)
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        _repair_index(path)
+    except OSError as exc:
+        raise StorageError(describe_os_error(exc, path, "write"), exc.errno, path) from None
+    except tf.errors.OpError as exc:
+        raise _save_error(exc, path, epoch) from None
     _, mgr, epoch_var = _manager(gan, path, max_to_keep)
     epoch_var.assign(epoch)
-    return mgr.save(checkpoint_number=epoch)
+    try:
+        return mgr.save(checkpoint_number=epoch)
+    except BaseException as exc:
+        _remove_partial(path, epoch)
+        if isinstance(exc, OSError | tf.errors.OpError):
+            raise _save_error(exc, path, epoch) from None
+        raise
 
 
 def _candidates(path: Path) -> list[str]:
@@ -114,19 +226,8 @@ def _candidates(path: Path) -> list[str]:
     The ``checkpoint`` index file is the source of truth. Only when it is missing or unreadable
     are the ``gan-N.index`` files on disk used instead, so that a damaged index loses no work.
     """
-    try:
-        state = tf.train.get_checkpoint_state(str(path))
-    except (ValueError, tf.errors.OpError):
-        state = None
-    if state is not None and state.model_checkpoint_path:
-        listed = [state.model_checkpoint_path, *reversed(state.all_model_checkpoint_paths)]
-        return list(dict.fromkeys(listed))
-    found = []
-    for index in path.glob(f"{_PREFIX}-*.index"):
-        m = re.fullmatch(rf"{_PREFIX}-(\d+)\.index", index.name)
-        if m:
-            found.append((int(m.group(1)), str(index.with_suffix(""))))
-    return [prefix for _, prefix in sorted(found, reverse=True)]
+    listed = _listed(path)
+    return listed if listed is not None else _on_disk(path)
 
 
 def latest_epoch(directory) -> int:

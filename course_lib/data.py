@@ -265,7 +265,8 @@ def as_dataset(images, batch_size: int, seed: int = 0, epochs: int | None = None
     Epoch ``e`` is shuffled by ``np.random.default_rng([seed, e])``, so a run resumed at epoch
     ``start_epoch`` sees exactly the batches an uninterrupted run would (chapter 5). The dataset
     holds epochs ``start_epoch .. epochs - 1`` (one epoch with ``epochs=None``); the last
-    partial batch of each epoch is dropped, as GAN training usually does.
+    partial batch of each epoch is dropped, as GAN training usually does. Each epoch's shuffle
+    is drawn only when the dataset reaches it, so memory does not grow with ``epochs``.
     """
     images = check_images(images, "images")
     n = len(images)
@@ -286,11 +287,16 @@ def as_dataset(images, batch_size: int, seed: int = 0, epochs: int | None = None
         )
     stop = start_epoch + 1 if epochs is None else epochs
     steps = n // batch_size
-    batches = [
-        np.random.default_rng([seed, e]).permutation(n)[: steps * batch_size].reshape(steps, -1)
-        for e in range(start_epoch, stop)
-    ]
-    index = np.concatenate(batches) if batches else np.zeros((0, batch_size), np.int64)
+
+    def epoch_batches(epoch):  # one epoch's shuffle at a time: memory does not grow with epochs
+        perm = np.random.default_rng([seed, int(epoch)]).permutation(n)
+        return perm[: steps * batch_size].reshape(steps, batch_size).astype(np.int64)
+
+    def epoch_index(epoch):
+        rows = tf.numpy_function(epoch_batches, [epoch], tf.int64, stateful=False)
+        return tf.data.Dataset.from_tensor_slices(tf.ensure_shape(rows, (steps, batch_size)))
+
     data = tf.constant(images)
-    ds = tf.data.Dataset.from_tensor_slices(index.astype(np.int64))
+    ds = tf.data.Dataset.range(start_epoch, stop).flat_map(epoch_index)
+    ds = ds.apply(tf.data.experimental.assert_cardinality((stop - start_epoch) * steps))
     return ds.map(lambda i: tf.gather(data, i), num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)

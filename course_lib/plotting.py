@@ -83,9 +83,10 @@ def save_image_grid(images, path, ncols=None, title=None, value_range=None) -> P
     image_grid(images, ncols=ncols, ax=ax, title=title, value_range=value_range)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fig.savefig(tmp, format="png")
-    tmp.replace(path)
+    from course_lib.rundir import atomic_write
+
+    with atomic_write(path, "wb") as f:  # a full disk leaves the previous grid, no temp file
+        fig.savefig(f, format="png")
     return path
 
 

@@ -10,7 +10,8 @@ runs it, :func:`train_cats`. A later family (a diffusion model, a conditional GA
 
 A run directory holds ``config.json`` (the config's fields, plus the number of replicas),
 ``history.json`` (one row per finished epoch), ``checkpoints/`` and, at the end,
-``samples.npy`` and ``samples.png``. Its file I/O is done by the small ``_prepare_run_dir``,
+``samples.npy`` and ``samples.png``. :mod:`course_lib.rundir` locks it and decides fresh / resume /
+overwrite; its file I/O is done by the small ``_check_resume_settings``, ``_write_config``,
 ``_load_resume_state``, ``_HistoryWriter`` and ``_write_samples`` helpers below.
 """
 
@@ -27,8 +28,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from course_lib import checkpoints, data, models, plotting, runtime, training
-from course_lib.files import read_json, save_npy_atomic, write_json_atomic
+from course_lib import checkpoints, data, models, plotting, rundir, runtime, training
+from course_lib.files import write_json
 from course_lib.validation import check_learning_rate, check_positive_int, check_seed
 
 __all__ = ["DEFAULTS", "TrainCatsConfig", "build_gan", "make_strategy", "train_cats"]
@@ -136,29 +137,40 @@ class TrainCatsConfig:
 
 
 def train_cats(config: TrainCatsConfig, out_dir, resume: bool = False, progress: bool = True,
-               data_dir=None, callbacks=()) -> dict:
+               data_dir=None, callbacks=(), overwrite: bool = False) -> dict:
     """Train (or, with ``resume``, continue) a cat GAN in ``out_dir``; return a summary.
 
     This is ``python -m course_lib train-cats`` as a function (chapter 5): the same run, the
     same files, the same numbers. ``callbacks`` are extra Keras callbacks (the benchmarks score
     the GAN along the way); ``data_dir`` is an alternative copy of the data files.
+
+    ``out_dir`` is locked for the run (one writer) and never silently overwritten: a folder
+    that holds a run is continued with ``resume`` or discarded with ``overwrite``, a non-empty
+    folder that is not a run is refused (:mod:`course_lib.rundir`).
     """
     if not isinstance(config, TrainCatsConfig):
         raise TypeError(f"config must be a TrainCatsConfig, got {type(config).__name__}. "
                         "Build one with cl.recipes.TrainCatsConfig(epochs=...).")
-    out = Path(out_dir)
-    _prepare_run_dir(out, config, resume)
+    with rundir.open_run(out_dir, resume=resume, overwrite=overwrite) as run:
+        return _train_cats_locked(config, run, resume, progress, data_dir, callbacks)
+
+
+def _train_cats_locked(config, run, resume, progress, data_dir, callbacks) -> dict:
+    """:func:`train_cats` in its locked, decided run directory ``run``."""
+    out = run.path
+    _check_resume_settings(out, config, resume)
     cats = data.load_cats(value_range=(-1.0, 1.0), data_dir=data_dir)
     if config.batch_size > len(cats):
         raise ValueError(f"--batch-size {config.batch_size} is larger than the {len(cats)} "
                          "cats. Use a batch size of at most 1000 (64 is the default).")
+    _check_memory(config)
     runtime.set_seed(config.seed, deterministic=True)  # after the checks: global state
     strategy = _replicated(config)
     with strategy.scope():
         gan = build_gan(config.model, config.latent_dim, config.learning_rate, config.seed,
                         config.width)
         start = _load_resume_state(gan, out, config, resume)
-    _write_config(out, config, strategy.num_replicas_in_sync)
+    _write_config(run, gan, config, strategy.num_replicas_in_sync)
     t0 = time.perf_counter()
     if start < config.epochs:
         history = _HistoryWriter(out / "history.json", _earlier_history(out, start))
@@ -168,9 +180,10 @@ def train_cats(config: TrainCatsConfig, out_dir, resume: bool = False, progress:
         print(f"{out} is already trained for {start} epochs (asked for {config.epochs}).",
               file=sys.stderr)
     seconds = time.perf_counter() - t0
-    _write_samples(gan, out, config)
+    trained = max(start, config.epochs)  # the epochs the weights have seen
+    _write_samples(gan, out, config, trained)
     return {"out": str(out), "start_epoch": start, "epochs": config.epochs,
-            "replicas": strategy.num_replicas_in_sync, "train_seconds": round(seconds, 1)}
+            "trained_epochs": trained, "replicas": strategy.num_replicas_in_sync, "train_seconds": round(seconds, 1)}
 
 
 def _replicated(config):
@@ -212,30 +225,28 @@ def _fit(gan, cats, config, start, out, callbacks, progress):
 
 
 # ------------------------------------------------------------------ the run directory's files
-def _prepare_run_dir(out: Path, config: TrainCatsConfig, resume: bool) -> None:
-    """Refuse an ``out`` that is a file, holds another run, or (resuming) other settings."""
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} is a file. Expected a directory for the run; pass "
-                         "another path.")
-    parent = next((p for p in out.absolute().parents if p.exists()), None)
-    if parent is not None and not parent.is_dir():
-        raise ValueError(f"--out {out} cannot be created because {parent} is a file. Expected "
-                         "a path inside a directory; pass another path.")
-    config_path, ckpt_dir = out / "config.json", out / "checkpoints"
-    if not resume:
-        if config_path.exists() or (ckpt_dir.exists() and any(ckpt_dir.iterdir())):
-            raise ValueError(f"{out} already holds a run. Pass --resume to continue it, or "
-                             "choose an empty --out directory.")
+def _check_resume_settings(out: Path, config: TrainCatsConfig, resume: bool) -> None:
+    """Refuse to resume the run in ``out`` with fixed settings that differ from its own."""
+    config_path = out / "config.json"
+    if not resume or not config_path.exists():
         return
-    if config_path.exists():
-        diff = config.resume_conflicts(read_json(config_path, "settings"))
-        if diff:
-            raise ValueError(
-                "--resume with settings that differ from the run in "
-                f"{out}: {', '.join(f'{k} was {a!r}, now {b!r}' for k, (a, b) in diff.items())}. "
-                "Resume with the original settings (only --learning-rate, --epochs and "
-                "--strategy may change), or start a new run in another --out."
-            )
+    diff = config.resume_conflicts(rundir.read_config(config_path))
+    if diff:
+        raise ValueError(
+            "--resume with settings that differ from the run in "
+            f"{out}: {', '.join(f'{k} was {a!r}, now {b!r}' for k, (a, b) in diff.items())}. "
+            "Resume with the original settings (only --learning-rate, --epochs and "
+            "--strategy may change), or start a new run in another --out."
+        )
+
+
+def _check_memory(config: TrainCatsConfig) -> None:
+    """Refuse, before it is built, a GAN whose training cannot fit in memory."""
+    def params_at(latent_dim):
+        gan = build_gan(config.model, latent_dim, width=config.width)
+        return gan.generator.count_params() + gan.discriminator.count_params()
+
+    rundir.check_memory(params_at, config.latent_dim)
 
 
 def _load_resume_state(gan, out: Path, config: TrainCatsConfig, resume: bool) -> int:
@@ -252,9 +263,13 @@ def _load_resume_state(gan, out: Path, config: TrainCatsConfig, resume: bool) ->
     return start
 
 
-def _write_config(out: Path, config: TrainCatsConfig, replicas: int) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(out / "config.json", {**config.to_dict(), "replicas": replicas})
+def _write_config(run, gan, config: TrainCatsConfig, replicas: int) -> None:
+    """The run's first write: checked to fit on the disk, after an ``overwrite`` discards."""
+    params = gan.generator.count_params() + gan.discriminator.count_params()
+    rundir.check_fits(run.path, rundir.estimate_bytes(config.num_samples, gan.sample_shape(),
+                                                      params, config.epochs))
+    run.begin()  # an overwrite discards the old run only now
+    write_json(run.path / "config.json", {**config.to_dict(), "replicas": replicas})
 
 
 def _earlier_history(out: Path, start: int) -> list:
@@ -262,7 +277,7 @@ def _earlier_history(out: Path, start: int) -> list:
     path = out / "history.json"
     if not start or not path.exists():
         return []
-    return [h for h in read_json(path, "history") if h["epoch"] <= start]
+    return rundir.read_history(path, upto=start)
 
 
 class _HistoryWriter(keras.callbacks.Callback):
@@ -281,12 +296,13 @@ class _HistoryWriter(keras.callbacks.Callback):
             return
         self.rows.append({"epoch": epoch + 1, "seconds": time.perf_counter() - self.t0,
                           **{k: float(v) for k, v in logs.items()}})
-        write_json_atomic(self.path, self.rows)
+        write_json(self.path, self.rows)
 
 
-def _write_samples(gan, out: Path, config: TrainCatsConfig) -> None:
-    """``samples.npy`` (``num_samples`` seeded samples) and a 64-sample ``samples.png``."""
-    samples = gan.generate(config.num_samples, seed=config.sample_seed)
-    save_npy_atomic(out / "samples.npy", samples.astype(np.float32))
-    plotting.save_image_grid(samples[:64], out / "samples.png",
-                             title=f"{config.model}, {config.epochs} epochs")
+def _write_samples(gan, out: Path, config: TrainCatsConfig, trained: int) -> None:
+    """``samples.npy`` (``num_samples`` seeded samples, written in chunks) and a 64-sample
+    ``samples.png`` titled with the epochs ``trained``."""
+    first = rundir.save_samples(out / "samples.npy", gan, config.num_samples,
+                                seed=config.sample_seed)
+    plotting.save_image_grid(first, out / "samples.png",
+                             title=f"{config.model}, {trained} epochs")

@@ -18,6 +18,7 @@ from course_lib import compat
 __all__ = [
     "as_numeric_array",
     "check_dataset",
+    "check_dataset_sample",
     "check_finite",
     "check_fit_data",
     "check_gan_optimizers",
@@ -250,6 +251,37 @@ def check_images(x, name: str = "images", shape=None, value_range=None) -> np.nd
     return arr
 
 
+def check_dataset_sample(dataset, shape=None, value_range=None) -> None:
+    """Check a ``tf.data.Dataset``'s first batch as :func:`check_images` checks an array.
+
+    One rule for data, whatever its container (chapter 5): raw 0..255 ``uint8`` pixels in a
+    dataset are refused like the same NumPy array, instead of training silently on a range the
+    generator cannot produce. Only one batch is read; elements may be ``x`` or ``(x, ...)``.
+    """
+    spec = dataset.element_spec
+    spec = spec[0] if isinstance(spec, tuple) else spec
+    dtype = getattr(spec, "dtype", None)
+    if dtype is not None and not (dtype.is_floating or dtype.is_integer or dtype == tf.bool):
+        raise TypeError(
+            f"The dataset yields {dtype.name} elements. Expected numeric image batches; map it "
+            "to float32 first, e.g. ds.map(lambda x: tf.cast(x, tf.float32))."
+        )
+    batch = next(iter(dataset.take(1)), None)
+    if batch is None:
+        raise ValueError("The dataset is empty: it yields no batch. Expected batches of images; "
+                         "check the source and any filter in the pipeline.")
+    batch = batch[0] if isinstance(batch, tuple | list) else batch
+    try:
+        check_images(np.asarray(batch), "the dataset's first batch", shape=shape,
+                     value_range=value_range)
+    except ValueError as exc:
+        if value_range is None or "lie in" not in str(exc):
+            raise
+        fix = "/ 127.5 - 1" if value_range[0] == -1.0 else "/ 255"
+        raise ValueError(f"{exc} For a tf.data.Dataset, map it: ds = ds.map(lambda x: "
+                         f"tf.cast(x, tf.float32) {fix}).") from None
+
+
 def _shape(model, attr):
     try:
         s = getattr(model, attr)
@@ -367,7 +399,8 @@ def check_dataset(ds, sample_shape) -> None:
 def check_fit_data(x, y, batch_size, sample_shape, value_range, replicas=1):
     """The real samples of ``GAN.fit``: return ``(x, batch_size)``, checked.
 
-    ``x`` is a ``tf.data.Dataset`` (checked for its sample shape) or an array (checked for
+    ``x`` is a ``tf.data.Dataset`` (checked for its sample shape, and its first batch as an
+    array is) or an array (checked for
     shape, NaN and ``value_range``, and that ``batch_size`` fits it and splits evenly over
     ``replicas``).
     """
@@ -383,6 +416,7 @@ def check_fit_data(x, y, batch_size, sample_shape, value_range, replicas=1):
         )
     if isinstance(x, tf.data.Dataset):
         check_dataset(x, sample_shape)
+        check_dataset_sample(x, sample_shape, value_range)  # one rule, as for arrays
         return x, batch_size
     x = check_images(x, "x", shape=sample_shape, value_range=value_range)
     if batch_size is None:

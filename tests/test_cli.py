@@ -55,7 +55,8 @@ def test_file_system_errors_print_one_line(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(cli, "_train_cats", denied)
     assert cli.main(["train-cats", "--out", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: Permission denied (/runs/cats)") and "writable" in err
+    assert err.startswith("error: /runs/cats: permission denied") and "writable" in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_ctrl_c_says_how_to_resume(monkeypatch, capsys, tmp_path):

@@ -154,3 +154,58 @@ def test_as_dataset_order_depends_only_on_seed_and_epoch():
     for e in range(3):  # within an epoch no sample repeats
         seen = full[2 * e] + full[2 * e + 1]
         assert len(set(seen)) == 8
+
+
+def _old_as_dataset_order(n, batch_size, seed, start_epoch, stop):
+    """How as_dataset ordered the batches when it built every epoch's shuffle up front."""
+    steps = n // batch_size
+    batches = [np.random.default_rng([seed, e]).permutation(n)[: steps * batch_size]
+               .reshape(steps, -1) for e in range(start_epoch, stop)]
+    return np.concatenate(batches)
+
+
+@pytest.mark.parametrize(("batch_size", "seed", "start", "stop"),
+                         [(64, 0, 0, 3), (64, 0, 2, 5), (7, 11, 0, 2), (1000, 3, 1, 4)])
+def test_as_dataset_keeps_the_batch_order_of_the_precomputed_shuffles(batch_size, seed, start,
+                                                                       stop):
+    n = 1000  # the cats' count, so the default run (batch 64, seed 0) is among the cases
+    x = np.arange(n, dtype=np.float32).reshape(n, 1, 1, 1) / n
+    got = np.stack([b.numpy().ravel() for b in cl.data.as_dataset(
+        x, batch_size, seed=seed, epochs=stop, start_epoch=start)])
+    want = _old_as_dataset_order(n, batch_size, seed, start, stop)
+    np.testing.assert_array_equal(np.rint(got * n).astype(np.int64), want)
+
+
+def test_as_dataset_memory_does_not_grow_with_epochs():
+    import tracemalloc
+
+    x = np.zeros((1000, 28, 28, 1), np.float32)
+    tracemalloc.start()
+    try:
+        ds = cl.data.as_dataset(x, 64, seed=0, epochs=10_000_000)
+        first = [b.shape for b in ds.take(3)]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert first == [(64, 28, 28, 1)] * 3
+    assert int(ds.cardinality()) == 10_000_000 * (1000 // 64)
+    assert peak < 50 * 2**20  # the shuffles built up front took 1.2 GB (15 int64 x 1000 x 1e7)
+
+
+def test_gan_fit_checks_a_dataset_like_an_array():
+    import tensorflow as tf
+
+    from course_lib.recipes import build_gan
+
+    gan = build_gan("mlp", latent_dim=4)
+    raw = (cl.data.load_cats(value_range=(0.0, 1.0))[:32] * 255).astype(np.uint8)
+    ds = tf.data.Dataset.from_tensor_slices(raw).batch(16)
+    with pytest.raises(ValueError) as err:
+        gan.fit(ds, epochs=1, verbose=0, shuffle=False)
+    msg = str(err.value)
+    assert "the dataset's first batch lie in [0, 255]" in msg and "raw 0..255 pixels" in msg
+    assert "ds.map(lambda x: tf.cast(x, tf.float32) / 127.5 - 1)" in msg
+    with pytest.raises(ValueError, match="images scaled to \\[0, 1\\]"):
+        gan.fit(ds.map(lambda b: tf.cast(b, tf.float32) / 255), epochs=1, verbose=0, shuffle=False)
+    good = ds.map(lambda b: tf.cast(b, tf.float32) / 127.5 - 1)
+    assert len(gan.fit(good, epochs=1, verbose=0, shuffle=False).history["d_loss"]) == 1

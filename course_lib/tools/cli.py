@@ -9,8 +9,9 @@ Commands:
     build-site        the course as a static website (executed notebooks, offline pages)
 
 User mistakes are reported as one line on stderr and exit code 2, never a traceback; Ctrl-C
-exits with 130 and says how to resume. ``train-cats --strategy mirrored`` trains data-parallel
-on all GPUs (``--batch-size`` is the global batch).
+exits with 130 and SIGTERM with 143, both saying how to resume. A run directory has one writer
+and is never silently overwritten (``course_lib.rundir``). ``train-cats --strategy mirrored``
+trains data-parallel on all GPUs (``--batch-size`` is the global batch).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import json
 import sys
 from pathlib import Path
 
+from course_lib import files, rundir
 from course_lib.tools.nbtools import strip_notebook_files, sync_exercises
 
 __all__ = ["build_parser", "config_fields", "main"]
@@ -82,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", required=True, help="run directory (created if missing)")
     t.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its latest checkpoint")
+    t.add_argument("--overwrite", action="store_true",
+                   help="discard the run already in --out and start a new one")
     t.add_argument("--strategy", choices=["default", "mirrored"],
                    help="'mirrored': data-parallel training on all GPUs (or all logical CPUs) "
                         "with tf.distribute.MirroredStrategy")
@@ -149,19 +153,35 @@ def _train_cats(args) -> dict:
 
     config = recipes.TrainCatsConfig(**config_fields(args))
     return recipes.train_cats(config, args.out, resume=args.resume, progress=not args.quiet,
-                              data_dir=args.data_dir)
+                              data_dir=args.data_dir,
+                              overwrite=args.overwrite)
 
 
 def main(argv=None) -> int:
-    """Run the command line; user mistakes print one ``error:`` line and return 2."""
+    """Run the command line; user mistakes print one ``error:`` line and return 2.
+
+    Exit codes: 0 done, 1 ``make-exercises --check`` found stale notebooks, 2 an error (a bad
+    setting, a run directory in use or not a run, a file that cannot be read or written),
+    130 Ctrl-C, 143 SIGTERM. After 130 or 143 the run continues from its last checkpoint with
+    ``--resume``.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
+    with rundir.sigterm_as_interrupt():  # SIGTERM unwinds like Ctrl-C (then exit 143)
+        return _dispatch(args)
+
+
+def _dispatch(args) -> int:
     try:
         if args.command == "train-cats":
             print(json.dumps(_train_cats(args)))
         elif args.command == "make-exercises":
             root = Path(args.root)
-            stale = sync_exercises(root / "solutions", root / "exercises", check=args.check)
+            left: list[str] = []
+            stale = sync_exercises(root / "solutions", root / "exercises", check=args.check,
+                                   left=left)
+            for note in left:
+                print(f"left alone: {note}", file=sys.stderr)
             if args.check and stale:
                 print("Stale exercise notebooks (run `python -m course_lib make-exercises`): "
                       + ", ".join(stale), file=sys.stderr)
@@ -196,9 +216,12 @@ def main(argv=None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # a missing folder, a full disk, no permission: not a crash
-        print(f"error: {exc.strerror or exc} ({exc.filename or 'file system'}). Check the path "
-              "and that it is writable, then run the command again.", file=sys.stderr)
+        print(f"error: {files.describe_os_error(exc)}", file=sys.stderr)
         return 2
+    except rundir.Terminated:
+        print("terminated (SIGTERM). A train-cats run continues from its last checkpoint "
+              "with --resume.", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("interrupted. A train-cats run continues from its last checkpoint with "
               "--resume.", file=sys.stderr)

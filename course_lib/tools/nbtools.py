@@ -9,6 +9,13 @@ function body, so a fresh exercise notebook still runs top to bottom and its che
 
     python -m course_lib make-exercises          # regenerate exercises/
     python -m course_lib make-exercises --check  # fail if exercises/ is stale
+    python -m course_lib strip-notebooks PATHS   # outputs and execution counts removed
+
+Both treat notebooks as the user's data: every rewrite is atomic (a temporary file in the same
+folder, moved over the original only when complete, so a full disk destroys nothing), a file
+that is not a notebook is refused by name before anything is changed, and ``make-exercises``
+only replaces or deletes notebooks that it generated (``metadata.course_lib.generator``); any
+other notebook in ``exercises/`` is left alone and named.
 """
 
 from __future__ import annotations
@@ -18,9 +25,12 @@ import json
 import re
 from pathlib import Path
 
-from course_lib.files import read_json
+from course_lib.files import storage_error, write_text
 
-__all__ = ["make_exercise", "strip_notebook", "strip_notebook_files", "sync_exercises"]
+__all__ = ["is_generated", "load_notebook", "make_exercise", "strip_notebook",
+           "strip_notebook_files", "sync_exercises"]
+
+GENERATOR = "python -m course_lib make-exercises"
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 MD_BEGIN, MD_END = "<!-- BEGIN SOLUTION -->", "<!-- END SOLUTION -->"
@@ -92,7 +102,7 @@ def make_exercise(nb: dict, name: str = "notebook") -> dict:
             continue
         cell["source"] = new.splitlines(keepends=True)
     nb["metadata"]["course_lib"] = {"generated_from": f"solutions/{name}",
-                                    "generator": "python -m course_lib make-exercises"}
+                                    "generator": GENERATOR}
     return nb
 
 
@@ -100,34 +110,104 @@ def _dump(nb: dict) -> str:
     return json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def sync_exercises(solutions_dir="solutions", exercises_dir="exercises", check=False) -> list[str]:
-    """Write (or with ``check=True`` only compare) every exercise notebook; return stale names."""
+def load_notebook(path) -> dict:
+    """The notebook in ``path``, or a ``ValueError`` naming the file if it is not one."""
+    path = Path(path)
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path} is not valid JSON ({exc}), so it is not a notebook. Expected "
+                         "a Jupyter .ipynb file; undo the last edit or restore it from version "
+                         "control.") from None
+    except OSError as exc:
+        raise storage_error(exc, path, "read") from None
+    problem = None
+    if not isinstance(nb, dict):
+        problem = f"it holds a JSON {type(nb).__name__}, not an object"
+    elif not isinstance(nb.get("cells"), list):
+        problem = "it has no list of 'cells'"
+    elif isinstance(nb.get("nbformat"), bool) or not isinstance(nb.get("nbformat"), int):
+        problem = "it has no whole 'nbformat' version"
+    elif not all(isinstance(c, dict) and isinstance(c.get("cell_type"), str) for c in nb["cells"]):
+        problem = "not every cell is an object with a 'cell_type'"
+    if problem:
+        raise ValueError(f"{path} is not a Jupyter notebook: {problem}. Expected an .ipynb file "
+                         "(nbformat 4); nothing was changed.")
+    return nb
+
+
+def strip_notebook_files(paths) -> list[str]:
+    """``strip-notebooks``: strip the notebooks in ``paths`` in place, atomically; return those
+    that changed.
+
+    Every path is read and checked first: if any is not a notebook, a ``ValueError`` names it
+    and no file is changed.
+    """
+    loaded = [(Path(p), load_notebook(p)) for p in paths]
+    changed = []
+    for path, nb in loaded:
+        text = _dump(strip_notebook(nb))
+        if path.read_text(encoding="utf-8") != text:
+            write_text(path, text)
+            changed.append(str(path))
+    return changed
+
+
+def is_generated(nb: dict) -> bool:
+    """Whether ``make-exercises`` wrote this notebook (its metadata says so)."""
+    meta = nb.get("metadata") if isinstance(nb, dict) else None
+    mark = meta.get("course_lib") if isinstance(meta, dict) else None
+    return isinstance(mark, dict) and mark.get("generator") == GENERATOR
+
+
+def _generated(path: Path) -> bool:
+    try:
+        return is_generated(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, OSError):
+        return False
+
+
+def sync_exercises(solutions_dir="solutions", exercises_dir="exercises", check=False,
+                   left: list | None = None) -> list[str]:
+    """Write (or with ``check=True`` only compare) every exercise notebook; return stale names.
+
+    Only notebooks that ``make-exercises`` generated are replaced or deleted. An exercise
+    notebook without that mark (an instructor's own) is left alone and described in ``left``
+    (a list to append to), as is a solution notebook that is not valid. All solutions are
+    read and converted before anything is written.
+    """
     sol, ex = Path(solutions_dir), Path(exercises_dir)
     if not sol.is_dir():
         raise ValueError(f"{sol} is not a directory; run this from the repository root.")
-    stale = []
-    expected = set()
+    left = [] if left is None else left
+    stale, expected, writes = [], set(), []
     for path in sorted(sol.glob("*.ipynb")):
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        text = _dump(make_exercise(nb, path.name))
+        text = _dump(make_exercise(load_notebook(path), path.name))
         target = ex / path.name
         expected.add(path.name)
+        if target.exists() and not _generated(target):
+            left.append(f"{target} was not generated by make-exercises (no course_lib mark), "
+                        f"so it is not replaced; move it away to regenerate it from {path}.")
+            continue
         if not target.exists() or target.read_text(encoding="utf-8") != text:
             stale.append(path.name)
-            if not check:
-                ex.mkdir(parents=True, exist_ok=True)
-                target.write_text(text, encoding="utf-8")
+            writes.append((target, text))
+    removals = []
     for path in sorted(ex.glob("*.ipynb")) if ex.is_dir() else []:
-        if path.name not in expected:
+        if path.name in expected:
+            continue
+        if _generated(path):
             stale.append(path.name)
-            if not check:
-                path.unlink()
+            removals.append(path)
+        else:
+            left.append(f"{path} has no solution notebook and was not generated by "
+                        "make-exercises, so it is kept.")
+    if not check:
+        if writes:
+            ex.mkdir(parents=True, exist_ok=True)
+        for target, text in writes:
+            write_text(target, text)
+        for path in removals:
+            path.unlink()
     return stale
 
-
-def strip_notebook_files(paths) -> None:
-    """``strip-notebooks``: strip each notebook file in ``paths`` in place."""
-    for p in paths:
-        path = Path(p)
-        nb = read_json(path, "notebook")
-        path.write_text(_dump(strip_notebook(nb)), encoding="utf-8")
