@@ -39,6 +39,8 @@ _MODULES = (
     "evaluation", "files", "losses", "models", "plotting", "recipes", "runtime", "startup", "toy",
     "training", "vae", "validation",
 )
+#: Modules that never import TensorFlow (the command line's tools use them).
+_TF_FREE = ("files", "rundir", "startup")
 #: Functions reached from the package itself, and the module that holds each.
 _FUNCTIONS = {"cap_threads": "runtime", "set_seed": "runtime"}
 
@@ -51,7 +53,8 @@ __all__ = sorted([
 
 def __getattr__(name: str):
     if name in _MODULES:
-        startup.load_tensorflow_quietly()  # does nothing once TensorFlow is loaded
+        if name not in _TF_FREE:
+            startup.load_tensorflow_quietly()  # does nothing once TensorFlow is loaded
         return importlib.import_module(f"{__name__}.{name}")  # also sets it as an attribute
     if name in _FUNCTIONS:
         startup.load_tensorflow_quietly()
