@@ -20,7 +20,13 @@ from pathlib import Path
 
 from course_lib.files import read_json
 
-__all__ = ["make_exercise", "strip_notebook", "strip_notebook_files", "sync_exercises"]
+__all__ = [
+    "make_exercise",
+    "strip_notebook",
+    "strip_notebook_files",
+    "strip_solution_code",
+    "sync_exercises",
+]
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 MD_BEGIN, MD_END = "<!-- BEGIN SOLUTION -->", "<!-- END SOLUTION -->"
@@ -32,7 +38,8 @@ def _source(cell) -> str:
     return "".join(src) if isinstance(src, list) else src
 
 
-def _strip_code(src: str, where: str) -> str:
+def strip_solution_code(src: str, where: str) -> str:
+    """Replace each solution block in code ``src`` by ``raise NotImplementedError()``; ``where`` names it in errors."""
     out, inside, indent = [], False, ""
     for n, line in enumerate(src.split("\n"), 1):
         stripped = line.strip()
@@ -85,7 +92,7 @@ def make_exercise(nb: dict, name: str = "notebook") -> dict:
         where = f"{name}, cell {i}"
         src = _source(cell)
         if cell["cell_type"] == "code":
-            new = _strip_code(src, where)
+            new = strip_solution_code(src, where)
         elif cell["cell_type"] == "markdown":
             new = _strip_markdown(src, where)
         else:
