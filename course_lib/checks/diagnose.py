@@ -323,6 +323,15 @@ def _reference_relations(f, e, what, probe) -> Finding | None:
     if probe.reference is None or not probe.calls:
         return None
     nargs = len(probe.calls[0])
+    for relation in (_swapped_or_duplicated, _logits_confused, _negated_or_ignored):
+        found = relation(f, e, what, probe, nargs)
+        if found is not None:
+            return found
+    return None
+
+
+def _swapped_or_duplicated(f, e, what, probe, nargs) -> Finding | None:
+    """Two arguments swapped, or one argument used in another's place."""
     # arguments swapped
     for i, j in itertools.combinations(range(nargs), 2):
         def swap(args, i=i, j=j):
@@ -347,6 +356,11 @@ def _reference_relations(f, e, what, probe) -> Finding | None:
         alt = probe.rerun(dup)
         if alt is not None and _near(f, alt) and not _near(alt, e):
             return finding("value.duplicated", a=probe.name(i), b=probe.name(j), what=what)
+    return None
+
+
+def _logits_confused(f, e, what, probe, nargs) -> Finding | None:
+    """Logits and probabilities confused in one argument."""
     # logits and probabilities confused
     for i in range(nargs):
         name = probe.name(i)
@@ -372,6 +386,11 @@ def _reference_relations(f, e, what, probe) -> Finding | None:
         alt = probe.rerun(logit)
         if kind == "logits" and alt is not None and _near(f, alt, rtol=1e-3) and not _near(alt, e):
             return finding("value.logits_as_probs", name=name, what=what)
+    return None
+
+
+def _negated_or_ignored(f, e, what, probe, nargs) -> Finding | None:
+    """One argument's sign flipped, or one or two arguments ignored."""
     # one argument's sign flipped
     for i in range(nargs):
         def neg(args, i=i):
