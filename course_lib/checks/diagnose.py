@@ -267,20 +267,9 @@ def _value_relations(f, e, what, probe) -> Finding | None:
     if _near(f, -e) and np.any(np.abs(e) > ATOL):
         return finding("value.sign", **fw)
     nz = np.abs(e) > 1e-9
-    if nz.any() and np.allclose(f[~nz], 0, atol=ATOL):
-        ratio = f[nz] / e[nz]
-        c = float(np.median(ratio))
-        if np.isfinite(c) and c != 0 and _near(f, c * e) and not math.isclose(c, 1, rel_tol=RTOL):
-            for factor, text, meaning, fix in _named_factors(probe):
-                if math.isclose(c, factor, rel_tol=1e-4):
-                    return finding("value.factor_named", factor_text=text, meaning=meaning,
-                                   fix=fix, **fw)
-            if varies or nz.sum() >= 2:
-                return finding("value.factor", factor=_g(c), **fw)
-        if np.isfinite(c) and c > 0 and not math.isclose(c, 1, rel_tol=0.05) and nz.sum() >= 2 \
-                and np.all(np.abs(ratio / c - 1) < 0.02):
-            return finding("value.factor_about", factor=_g(c), lo=_g(float(ratio.min())),
-                           hi=_g(float(ratio.max())), **fw)
+    found = _factor_relations(f, e, probe, varies, nz, fw)
+    if found is not None:
+        return found
     d = f - e
     if varies and np.all(np.isfinite(d)) and not _varies(d):
         off = float(np.median(d))
@@ -316,6 +305,25 @@ def _value_relations(f, e, what, probe) -> Finding | None:
         if _near(f, a * e + b) and abs(b) > ATOL and not math.isclose(a, 1, rel_tol=RTOL):
             return finding("value.affine", a=_g(a), sign="+" if b >= 0 else "-", b=_g(abs(b)),
                            **fw)
+    return None
+
+
+def _factor_relations(f, e, probe, varies, nz, fw) -> Finding | None:
+    """The answer is the expected value times a (named, exact or approximate) factor."""
+    if nz.any() and np.allclose(f[~nz], 0, atol=ATOL):
+        ratio = f[nz] / e[nz]
+        c = float(np.median(ratio))
+        if np.isfinite(c) and c != 0 and _near(f, c * e) and not math.isclose(c, 1, rel_tol=RTOL):
+            for factor, text, meaning, fix in _named_factors(probe):
+                if math.isclose(c, factor, rel_tol=1e-4):
+                    return finding("value.factor_named", factor_text=text, meaning=meaning,
+                                   fix=fix, **fw)
+            if varies or nz.sum() >= 2:
+                return finding("value.factor", factor=_g(c), **fw)
+        if np.isfinite(c) and c > 0 and not math.isclose(c, 1, rel_tol=0.05) and nz.sum() >= 2 \
+                and np.all(np.abs(ratio / c - 1) < 0.02):
+            return finding("value.factor_about", factor=_g(c), lo=_g(float(ratio.min())),
+                           hi=_g(float(ratio.max())), **fw)
     return None
 
 
