@@ -36,6 +36,7 @@ __all__ = [
     "UnsafePickleError",
     "as_dataset",
     "class_indices",
+    "default_data_dir",
     "load_animal_shapes",
     "load_cats",
     "rescale",
@@ -121,6 +122,14 @@ def _default_dir() -> Path:
             "Install the course with `pip install -e .` (or `pip install animal-shape-mnist==0.39`)."
         ) from exc
     return Path(str(root / "data" / "Animal Shape"))
+
+
+def default_data_dir() -> Path:
+    """The installed package's Animal Shape folder, read when ``data_dir=None`` (chapter 5).
+
+    Raises ValueError (with the install command) when animal-shape-mnist is not installed.
+    """
+    return _default_dir()
 
 
 def _read_checked(directory: Path, name: str) -> np.ndarray:

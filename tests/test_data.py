@@ -13,7 +13,7 @@ import pytest
 
 import course_lib as cl
 
-SRC = Path(cl.data._default_dir())
+SRC = Path(cl.data.default_data_dir())
 
 
 def _copy_data(tmp_path) -> Path:

@@ -48,7 +48,7 @@ def test_wrong_package_version_is_reported_with_the_pip_command(capsys):
 
 def test_missing_and_corrupted_data_files_are_reported(tmp_path):
     names = list(data.FILE_SHA256)
-    good = data._default_dir()
+    good = data.default_data_dir()
     shutil.copy(good / names[0], tmp_path / names[0])
     (tmp_path / names[0]).write_bytes(b"not the data")
     found = _by_name(doctor.run_all(ROOT, data_dir=tmp_path, **HEALTHY))

@@ -339,7 +339,7 @@ def cli_results(tmp_path_factory):
                             cl.models.dcgan_discriminator(width=4), latent_dim=LATENT)
     other.compile(d_optimizer=keras.optimizers.Adam(), g_optimizer=keras.optimizers.Adam())
     cl.checkpoints.save(other, cwd / "mlp_run" / "checkpoints", 3)
-    src = Path(cl.data._default_dir())
+    src = Path(cl.data.default_data_dir())
     (cwd / "data").mkdir()
     for name in (cl.data.DATA_FILE, cl.data.LABEL_FILE):
         (cwd / "data" / name).write_bytes((src / name).read_bytes())

@@ -11,7 +11,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from course_lib.tools import _wire, grading
+from course_lib.tools import grading, wire
 from course_lib.tools.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -243,7 +243,7 @@ def test_csv_has_one_row_per_submission_and_exercise_plus_total(hostile):
 def test_wire_round_trips_plain_values_with_their_types():
     value = (np.arange(6, dtype=np.float32).reshape(2, 3), np.int64(7), [1, 2.5, None],
              {"a": True, 3: float("nan")}, float("-inf"), 2**70, "text")
-    back = _wire.decode(json.loads(_wire.dumps(_wire.encode(value))))
+    back = wire.decode(json.loads(wire.dumps(wire.encode(value))))
     assert isinstance(back, tuple) and back[0].dtype == np.float32
     np.testing.assert_array_equal(back[0], value[0])
     assert isinstance(back[1], np.int64) and back[1] == 7
@@ -260,7 +260,7 @@ def test_wire_round_trips_plain_values_with_their_types():
 ])
 def test_wire_rejects_what_the_grader_did_not_send(data):
     with pytest.raises(ValueError):
-        _wire.decode(data)
+        wire.decode(data)
 
 
 def test_unsendable_result_arrives_as_learner_object_that_checks_reject():
@@ -270,8 +270,8 @@ def test_unsendable_result_arrives_as_learner_object_that_checks_reject():
         def __array__(self, dtype=None, copy=None):
             return np.zeros(3)
 
-    back = _wire.decode(_wire.encode_result(Sneaky()))
-    assert isinstance(back, _wire.LearnerObject)
+    back = wire.decode(wire.encode_result(Sneaky()))
+    assert isinstance(back, wire.LearnerObject)
     assert check("ch00.gan_year", lambda: back).passed is False
 
 

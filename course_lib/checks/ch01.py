@@ -161,23 +161,7 @@ def _log_likelihood(answer):
             "(~1e-308). Add log densities instead of multiplying densities: that is why we "
             "work with the LOG-likelihood.",
         )
-    squares = np.sum((x - mu) ** 2)
-    mistakes = [
-        (expected / n, "That is the MEAN log density, not the log-likelihood.",
-         "Sum over the data points instead of averaging (np.sum, not np.mean)."),
-        (-expected, "The sign is flipped: that is the NEGATIVE log-likelihood (the loss).",
-         "The log-likelihood of continuous data is usually negative; return the sum of "
-         "log densities without the minus sign."),
-        (-squares / (2 * sigma**2),
-         "The normalising term -n/2 * log(2 pi sigma^2) is missing.",
-         "Without it the log-likelihood no longer depends on sigma correctly, and the fit would "
-         "push sigma to infinity. Include -0.5 * np.log(2 * np.pi * sigma**2) per point."),
-        (float(dist.normal_log_likelihood(x, mu, np.sqrt(sigma))),
-         "You used sigma where the formula has sigma^2.",
-         "sigma is the standard deviation: use sigma**2 in both places."),
-        (float(np.sum(np.log10(dist.normal_pdf(x, mu, sigma)))),
-         "You used log base 10.", "Use the natural log, np.log."),
-    ]
+    mistakes = _log_likelihood_mistakes(x, mu, sigma, expected)
     if not np.isclose(found, expected, rtol=1e-6, atol=1e-6):
         for candidate, message, hint in mistakes:
             if np.isclose(found, candidate, rtol=1e-6, atol=1e-6):
@@ -198,6 +182,29 @@ def _log_likelihood(answer):
           hint="Sum log N(x_i; mu, sigma^2) = -0.5*log(2*pi*sigma**2) - (x_i - mu)**2 / "
           "(2*sigma**2) over all points.")
     return f"The log-likelihood of the 1,000 points is {expected:.2f}, finite because you summed logs."
+
+
+def _log_likelihood_mistakes(x, mu, sigma, expected) -> list:
+    """(value, message, hint) for each common wrong log-likelihood of x under N(mu, sigma^2)."""
+    n = x.size
+    squares = np.sum((x - mu) ** 2)
+    mistakes = [
+        (expected / n, "That is the MEAN log density, not the log-likelihood.",
+         "Sum over the data points instead of averaging (np.sum, not np.mean)."),
+        (-expected, "The sign is flipped: that is the NEGATIVE log-likelihood (the loss).",
+         "The log-likelihood of continuous data is usually negative; return the sum of "
+         "log densities without the minus sign."),
+        (-squares / (2 * sigma**2),
+         "The normalising term -n/2 * log(2 pi sigma^2) is missing.",
+         "Without it the log-likelihood no longer depends on sigma correctly, and the fit would "
+         "push sigma to infinity. Include -0.5 * np.log(2 * np.pi * sigma**2) per point."),
+        (float(dist.normal_log_likelihood(x, mu, np.sqrt(sigma))),
+         "You used sigma where the formula has sigma^2.",
+         "sigma is the standard deviation: use sigma**2 in both places."),
+        (float(np.sum(np.log10(dist.normal_pdf(x, mu, sigma)))),
+         "You used log base 10.", "Use the natural log, np.log."),
+    ]
+    return mistakes
 
 
 # ------------------------------------------------------------------------------ fit_normal

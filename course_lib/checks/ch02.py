@@ -150,6 +150,22 @@ def _stable_bce(answer):
     found = _array(raw, "The loss")
     expected = losses.np_binary_cross_entropy_from_logits(y, z)
     per_example = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    f = _bce_one_number(found, y, per_example, expected)
+    mistakes = _bce_mistakes(y, z, per_example, expected)
+    if not np.isclose(f, expected, rtol=1e-6):
+        for candidate, message, hint in mistakes:
+            if np.isclose(f, candidate, rtol=1e-6):
+                raise Failure(message, expected=f"{expected:.4f}", found=f"{f:.4f}", hint=hint)
+    if not np.isclose(f, expected, rtol=1e-6):
+        _bce_on_more_calls(answer, y, z)
+    close(f, expected, "The mean BCE", rtol=1e-6,
+          hint="mean of max(z, 0) - z * y + log1p(exp(-|z|)); at z = 0 each term is log 2.")
+    _bce_at_large_logits(answer)
+    return "Stable at logits of +-1000 and the batch mean: the same as cl.losses and Keras."
+
+
+def _bce_one_number(found, y, per_example, expected) -> float:
+    """The answer as one finite-or-inf float, or a Failure for a per-example, wrong-shape or NaN answer."""
     if found.shape == y.shape:
         if _same(found, per_example):
             raise Failure(
@@ -170,6 +186,11 @@ def _stable_bce(answer):
             expected=f"{expected:.4f}", found="nan",
             hint="Logits are any real number; sigmoid(logit) is the probability. Use the "
             "stable form max(z, 0) - z * y + log(1 + exp(-|z|)).")
+    return f
+
+
+def _bce_mistakes(y, z, per_example, expected) -> list:
+    """(value, message, hint) for each common wrong formula on the batch (y, z)."""
     with np.errstate(all="ignore"):
         mistakes = [
             (np.sum(per_example), "You summed over the batch; the contract is the mean.",
@@ -190,27 +211,27 @@ def _stable_bce(answer):
              "You wrote log(1 + exp(-z)) where the stable form needs exp(-|z|).",
              "Use the absolute value: np.log1p(np.exp(-np.abs(z)))."),
         ]
-    if not np.isclose(f, expected, rtol=1e-6):
-        for candidate, message, hint in mistakes:
-            if np.isclose(f, candidate, rtol=1e-6):
-                raise Failure(message, expected=f"{expected:.4f}", found=f"{f:.4f}", hint=hint)
-    if not np.isclose(f, expected, rtol=1e-6):
-        rng = np.random.default_rng(22)
-        calls = [(y, z)] + [((rng.random(6) < 0.5).astype(np.float64), rng.normal(0, 2, 6))
-                            for _ in range(4)]
-        with np.errstate(all="ignore"):
-            values = np.array([float(_array(answer(a.copy(), b.copy()), "The loss").reshape(-1)[0])
-                               for a, b in calls])
-        ref = np.array([losses.np_binary_cross_entropy_from_logits(a, b) for a, b in calls])
-        close(values, ref, "The mean BCE", rtol=1e-6, probe=Probe(
-            reference=losses.np_binary_cross_entropy_from_logits, calls=calls, stacked=True,
-            names=("labels", "logits"), kinds={"logits": "logits"}, counts={"examples": 6},
-            labels=[f"logits {np.round(b, 1).tolist()}" for _, b in calls]),
-            hint="mean of max(z, 0) - z * y + log1p(exp(-|z|)); at z = 0 each term is log 2.")
-    close(f, expected, "The mean BCE", rtol=1e-6,
-          hint="mean of max(z, 0) - z * y + log1p(exp(-|z|)); at z = 0 each term is log 2.")
+    return mistakes
 
-    # the discriminator is confidently wrong: logits of +-100 (and +-1000)
+
+def _bce_on_more_calls(answer, y, z) -> None:
+    """Compare the answer with the reference on (y, z) and four random batches (diagnosed)."""
+    rng = np.random.default_rng(22)
+    calls = [(y, z)] + [((rng.random(6) < 0.5).astype(np.float64), rng.normal(0, 2, 6))
+                        for _ in range(4)]
+    with np.errstate(all="ignore"):
+        values = np.array([float(_array(answer(a.copy(), b.copy()), "The loss").reshape(-1)[0])
+                           for a, b in calls])
+    ref = np.array([losses.np_binary_cross_entropy_from_logits(a, b) for a, b in calls])
+    close(values, ref, "The mean BCE", rtol=1e-6, probe=Probe(
+        reference=losses.np_binary_cross_entropy_from_logits, calls=calls, stacked=True,
+        names=("labels", "logits"), kinds={"logits": "logits"}, counts={"examples": 6},
+        labels=[f"logits {np.round(b, 1).tolist()}" for _, b in calls]),
+        hint="mean of max(z, 0) - z * y + log1p(exp(-|z|)); at z = 0 each term is log 2.")
+
+
+def _bce_at_large_logits(answer) -> None:
+    """The discriminator is confidently wrong: logits of +-100 (and +-1000) must stay exact."""
     for dtype, big in ((np.float32, 100.0), (np.float64, 1000.0)):
         yb = np.array([0.0, 1.0, 1.0, 0.0], dtype=dtype)
         zb = np.array([big, -big, big / 2, -big / 2], dtype=dtype)
@@ -239,7 +260,6 @@ def _stable_bce(answer):
                 "max(z, 0) - z * y + log1p(exp(-|z|)).")
         close(fb, eb, f"The mean BCE for {where}", rtol=1e-5,
               hint="Use the stable form max(z, 0) - z * y + log1p(exp(-|z|)).")
-    return "Stable at logits of +-1000 and the batch mean: the same as cl.losses and Keras."
 
 
 # ------------------------------------------------------------------------------ model_kinds

@@ -192,25 +192,11 @@ def _game_pairs():
           expects="a pair of numbers (V, jsd)")
 def _game_value(answer):
     pairs = _game_pairs()
-    vs, jsds = [], []
-    for p, q in pairs:
-        out = answer(p.copy(), q.copy())
-        if not isinstance(out, tuple | list) or len(out) != 2:
-            raise Failure("Return the pair (V, jsd).", expected="a tuple of two numbers",
-                          found=f"{type(out).__name__}" if not isinstance(out, tuple | list)
-                          else f"a {type(out).__name__} of {len(out)} values",
-                          hint="End with `return v, jsd`.")
-        vs.append(_scalar(out[0], "V", loss=False))
-        jsds.append(_scalar(out[1], "jsd", loss=False))
-    vs, jsds = np.array(vs), np.array(jsds)
+    vs, jsds = _game_answers(answer, pairs)
     ref = np.array([_value_and_jsd(p, q) for p, q in pairs])
     labels = [f"p_data {np.round(p, 2).tolist()}, p_g {np.round(q, 2).tolist()}"
               for p, q in pairs]
     counts = {"points": 4}
-
-    def kl(a, b):
-        with np.errstate(all="ignore"):
-            return np.sum(_xlogy(a, a / b))
 
     v_wrong = np.array([np.sum(_xlogy(p, q / (p + q))) + np.sum(_xlogy(q, p / (p + q)))
                         for p, q in pairs])
@@ -225,17 +211,7 @@ def _game_value(answer):
           probe=Probe(labels=labels, counts=counts),
           hint="V = sum p_data log D* + sum p_g log(1 - D*), D* = p_data / (p_data + p_g); "
           "terms with a zero weight count 0.")
-    with np.errstate(all="ignore"):
-        kl_pq = np.array([kl(p, q) for p, q in pairs])
-        sym = np.array([0.5 * kl(p, q) + 0.5 * kl(q, p) for p, q in pairs])
-    jsd_mistakes = [
-        known(kl_pq, "That is KL(p_data || p_g), not the Jensen-Shannon divergence.",
-              "JSD compares each distribution with their MIXTURE m = (p_data + p_g) / 2: "
-              "1/2 KL(p_data || m) + 1/2 KL(p_g || m).", key="ch03.game_value.kl"),
-        known(sym, "That is the symmetrised KL, 1/2 KL(p||q) + 1/2 KL(q||p), not the JSD.",
-              "Compare each distribution with the mixture m = (p_data + p_g) / 2, not with "
-              "the other one.", key="ch03.game_value.symmetric_kl"),
-    ]
+    jsd_mistakes = _jsd_mistakes(pairs)
     if not np.all(np.isfinite(jsds)):
         bad = [lab for lab, j in zip(labels, jsds, strict=True) if not np.isfinite(j)]
         raise Failure(
@@ -255,6 +231,43 @@ def _game_value(answer):
     gap = float(np.max(np.abs(vs - (-math.log(4.0) + 2 * jsds))))
     return (f"V(D*, G) = -log 4 + 2 JSD on all {len(pairs)} pairs (largest difference "
             f"{gap:.1e}): the generator minimises the Jensen-Shannon divergence.")
+
+
+def _game_answers(answer, pairs):
+    """The learner's (V, jsd) on each pair, as two arrays; a Failure if one is not a pair."""
+    vs, jsds = [], []
+    for p, q in pairs:
+        out = answer(p.copy(), q.copy())
+        if not isinstance(out, tuple | list) or len(out) != 2:
+            raise Failure("Return the pair (V, jsd).", expected="a tuple of two numbers",
+                          found=f"{type(out).__name__}" if not isinstance(out, tuple | list)
+                          else f"a {type(out).__name__} of {len(out)} values",
+                          hint="End with `return v, jsd`.")
+        vs.append(_scalar(out[0], "V", loss=False))
+        jsds.append(_scalar(out[1], "jsd", loss=False))
+    vs, jsds = np.array(vs), np.array(jsds)
+    return vs, jsds
+
+
+def _jsd_mistakes(pairs) -> list:
+    """The known wrong divergences (KL, symmetrised KL) on each pair."""
+    def kl(a, b):
+        with np.errstate(all="ignore"):
+            return np.sum(_xlogy(a, a / b))
+
+
+    with np.errstate(all="ignore"):
+        kl_pq = np.array([kl(p, q) for p, q in pairs])
+        sym = np.array([0.5 * kl(p, q) + 0.5 * kl(q, p) for p, q in pairs])
+    jsd_mistakes = [
+        known(kl_pq, "That is KL(p_data || p_g), not the Jensen-Shannon divergence.",
+              "JSD compares each distribution with their MIXTURE m = (p_data + p_g) / 2: "
+              "1/2 KL(p_data || m) + 1/2 KL(p_g || m).", key="ch03.game_value.kl"),
+        known(sym, "That is the symmetrised KL, 1/2 KL(p||q) + 1/2 KL(q||p), not the JSD.",
+              "Compare each distribution with the mixture m = (p_data + p_g) / 2, not with "
+              "the other one.", key="ch03.game_value.symmetric_kl"),
+    ]
+    return jsd_mistakes
 
 
 # ------------------------------------------------------------------ exercise 3: |D - D*|

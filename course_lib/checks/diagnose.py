@@ -267,20 +267,9 @@ def _value_relations(f, e, what, probe) -> Finding | None:
     if _near(f, -e) and np.any(np.abs(e) > ATOL):
         return finding("value.sign", **fw)
     nz = np.abs(e) > 1e-9
-    if nz.any() and np.allclose(f[~nz], 0, atol=ATOL):
-        ratio = f[nz] / e[nz]
-        c = float(np.median(ratio))
-        if np.isfinite(c) and c != 0 and _near(f, c * e) and not math.isclose(c, 1, rel_tol=RTOL):
-            for factor, text, meaning, fix in _named_factors(probe):
-                if math.isclose(c, factor, rel_tol=1e-4):
-                    return finding("value.factor_named", factor_text=text, meaning=meaning,
-                                   fix=fix, **fw)
-            if varies or nz.sum() >= 2:
-                return finding("value.factor", factor=_g(c), **fw)
-        if np.isfinite(c) and c > 0 and not math.isclose(c, 1, rel_tol=0.05) and nz.sum() >= 2 \
-                and np.all(np.abs(ratio / c - 1) < 0.02):
-            return finding("value.factor_about", factor=_g(c), lo=_g(float(ratio.min())),
-                           hi=_g(float(ratio.max())), **fw)
+    found = _factor_relations(f, e, probe, varies, nz, fw)
+    if found is not None:
+        return found
     d = f - e
     if varies and np.all(np.isfinite(d)) and not _varies(d):
         off = float(np.median(d))
@@ -319,10 +308,38 @@ def _value_relations(f, e, what, probe) -> Finding | None:
     return None
 
 
+def _factor_relations(f, e, probe, varies, nz, fw) -> Finding | None:
+    """The answer is the expected value times a (named, exact or approximate) factor."""
+    if nz.any() and np.allclose(f[~nz], 0, atol=ATOL):
+        ratio = f[nz] / e[nz]
+        c = float(np.median(ratio))
+        if np.isfinite(c) and c != 0 and _near(f, c * e) and not math.isclose(c, 1, rel_tol=RTOL):
+            for factor, text, meaning, fix in _named_factors(probe):
+                if math.isclose(c, factor, rel_tol=1e-4):
+                    return finding("value.factor_named", factor_text=text, meaning=meaning,
+                                   fix=fix, **fw)
+            if varies or nz.sum() >= 2:
+                return finding("value.factor", factor=_g(c), **fw)
+        if np.isfinite(c) and c > 0 and not math.isclose(c, 1, rel_tol=0.05) and nz.sum() >= 2 \
+                and np.all(np.abs(ratio / c - 1) < 0.02):
+            return finding("value.factor_about", factor=_g(c), lo=_g(float(ratio.min())),
+                           hi=_g(float(ratio.max())), **fw)
+    return None
+
+
 def _reference_relations(f, e, what, probe) -> Finding | None:
     if probe.reference is None or not probe.calls:
         return None
     nargs = len(probe.calls[0])
+    for relation in (_swapped_or_duplicated, _logits_confused, _negated_or_ignored):
+        found = relation(f, e, what, probe, nargs)
+        if found is not None:
+            return found
+    return None
+
+
+def _swapped_or_duplicated(f, e, what, probe, nargs) -> Finding | None:
+    """Two arguments swapped, or one argument used in another's place."""
     # arguments swapped
     for i, j in itertools.combinations(range(nargs), 2):
         def swap(args, i=i, j=j):
@@ -347,6 +364,11 @@ def _reference_relations(f, e, what, probe) -> Finding | None:
         alt = probe.rerun(dup)
         if alt is not None and _near(f, alt) and not _near(alt, e):
             return finding("value.duplicated", a=probe.name(i), b=probe.name(j), what=what)
+    return None
+
+
+def _logits_confused(f, e, what, probe, nargs) -> Finding | None:
+    """Logits and probabilities confused in one argument."""
     # logits and probabilities confused
     for i in range(nargs):
         name = probe.name(i)
@@ -372,6 +394,11 @@ def _reference_relations(f, e, what, probe) -> Finding | None:
         alt = probe.rerun(logit)
         if kind == "logits" and alt is not None and _near(f, alt, rtol=1e-3) and not _near(alt, e):
             return finding("value.logits_as_probs", name=name, what=what)
+    return None
+
+
+def _negated_or_ignored(f, e, what, probe, nargs) -> Finding | None:
+    """One argument's sign flipped, or one or two arguments ignored."""
     # one argument's sign flipped
     for i in range(nargs):
         def neg(args, i=i):

@@ -160,7 +160,7 @@ def check_data(data_dir: Path | None = None) -> list[Finding]:
 
     fix = "python -m pip install --force-reinstall 'animal-shape-mnist==0.39'"
     try:
-        folder = Path(data_dir) if data_dir is not None else data._default_dir()
+        folder = Path(data_dir) if data_dir is not None else data.default_data_dir()
     except ValueError as exc:
         return [Finding("data", False, str(exc), fix)]
     out = []

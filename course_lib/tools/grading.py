@@ -7,7 +7,7 @@ launcher), ``--jobs`` at a time. It never reads the outputs stored in a notebook
 
 A submission is untrusted code, so the checks run in the *grader's* process, on the grader's own
 ``course_lib.checks``: the learner's function stays in the learner's kernel, and the check calls
-it through a proxy that sends the probe inputs as plain data (``course_lib.tools._wire``: JSON
+it through a proxy that sends the probe inputs as plain data (``course_lib.tools.wire``: JSON
 with base64 arrays) and decodes the result without unpickling or evaluating anything. Patching
 ``course_lib.checks``, NumPy or builtins inside the kernel, or printing "passed", therefore
 changes nothing the grader sees except what the learner's function returns.
@@ -41,7 +41,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course_lib.tools import _wire
+from course_lib.tools import wire
 
 __all__ = [
     "DEFAULT_JOBS",
@@ -242,7 +242,7 @@ os._exit(128 - code if code < 0 else code)
 """
 
 
-_WIRE_KEY = "course_lib/tools/_wire.py"
+_WIRE_KEY = "course_lib/tools/wire.py"
 
 
 def _snapshot() -> dict[str, bytes]:
@@ -376,7 +376,7 @@ class LearnerKernel:
         return error
 
     def setup(self) -> None:
-        source = self.snapshot[_WIRE_KEY].decode("utf-8") + _wire.KERNEL_SIDE
+        source = self.snapshot[_WIRE_KEY].decode("utf-8") + wire.KERNEL_SIDE
         code = (f"import builtins as __cg_b\n__course_grader__ = {{}}\n"
                 f"__cg_b.exec(__cg_b.compile({source!r}, '<course grader>', 'exec'), "
                 "__course_grader__)\n__course_grader__['_user_ns'] = (lambda g=__cg_b.globals(): g)")
@@ -390,7 +390,7 @@ class LearnerKernel:
         token = secrets.token_hex(8)
         inp, out = self.workdir / f"grader-in-{token}.json", self.workdir / f"grader-out-{token}.json"
         payload = None if args is None else (tuple(args), dict(kwargs or {}))
-        inp.write_text(_wire.dumps(_wire.encode(payload)), encoding="utf-8")
+        inp.write_text(wire.dumps(wire.encode(payload)), encoding="utf-8")
         err = self.run(f"__course_grader__['call']({name!r}, {str(inp)!r}, {str(out)!r})",
                        f"during a call of {name}")
         if err:
@@ -400,16 +400,16 @@ class LearnerKernel:
         if "raised" in result:
             ename, evalue = result["raised"]
             raise _learner_exception(str(ename), str(evalue))
-        return _wire.decode(result["ok"], keras_loader=self._load_keras)
+        return wire.decode(result["ok"], keras_loader=self._load_keras)
 
     def _read(self, path: Path) -> dict:
         try:
             st = os.lstat(path)
             if not (os.path.isfile(path) and not os.path.islink(path)) \
-                    or st.st_size > _wire.MAX_BYTES:
+                    or st.st_size > wire.MAX_BYTES:
                 raise ValueError("too large or not a plain file")
             with open(path, encoding="utf-8") as f:
-                result = _wire.loads(f.read(_wire.MAX_BYTES + 1))
+                result = wire.loads(f.read(wire.MAX_BYTES + 1))
             if not (isinstance(result, dict) and len(result) == 1
                     and ("ok" in result or ("raised" in result and isinstance(result["raised"],
                                                                               list)
@@ -544,7 +544,7 @@ def _grade_one(sub: Submission, names: dict[str, str], timeout: float,
             answer = kernel.call(name, None) if kind == "value" else _Answer(kernel, name)
             try:
                 result = check(ex, answer)
-            except _wire.CannotCross as exc:
+            except wire.CannotCross as exc:
                 if kind == "placeholder":  # what the learner wrote only picks the 0 it gets
                     rows[ex] = Row(sub.name, ex, "not attempted",
                                    f"{name} still raises NotImplementedError.")

@@ -28,7 +28,7 @@ from pathlib import Path
 from course_lib.files import storage_error, write_text
 
 __all__ = ["is_generated", "load_notebook", "make_exercise", "strip_notebook",
-           "strip_notebook_files", "sync_exercises"]
+           "strip_notebook_files", "strip_solution_code", "sync_exercises"]
 
 GENERATOR = "python -m course_lib make-exercises"
 
@@ -42,7 +42,8 @@ def _source(cell) -> str:
     return "".join(src) if isinstance(src, list) else src
 
 
-def _strip_code(src: str, where: str) -> str:
+def strip_solution_code(src: str, where: str) -> str:
+    """Replace each solution block in code ``src`` by ``raise NotImplementedError()``; ``where`` names it in errors."""
     out, inside, indent = [], False, ""
     for n, line in enumerate(src.split("\n"), 1):
         stripped = line.strip()
@@ -95,7 +96,7 @@ def make_exercise(nb: dict, name: str = "notebook") -> dict:
         where = f"{name}, cell {i}"
         src = _source(cell)
         if cell["cell_type"] == "code":
-            new = _strip_code(src, where)
+            new = strip_solution_code(src, where)
         elif cell["cell_type"] == "markdown":
             new = _strip_markdown(src, where)
         else:

@@ -202,7 +202,7 @@ def local_html(nb: dict) -> dict:
 
 def _solution_cells(nb: dict, binder: str, readme: str) -> dict:
     """Hide each solution behind a "Show solution" control; show the learner's version above."""
-    from course_lib.tools.nbtools import BEGIN, MD_BEGIN, MD_END, _strip_code
+    from course_lib.tools.nbtools import BEGIN, MD_BEGIN, MD_END, strip_solution_code
 
     for i, cell in enumerate(nb["cells"]):
         src = _source(cell)
@@ -210,7 +210,7 @@ def _solution_cells(nb: dict, binder: str, readme: str) -> dict:
             cell.setdefault("metadata", {}).setdefault("tags", [])
             if "hide-input" not in cell["metadata"]["tags"]:
                 cell["metadata"]["tags"].append("hide-input")
-            stub = _strip_code(src, f"{binder}, cell {i}")
+            stub = strip_solution_code(src, f"{binder}, cell {i}")
             cell["metadata"]["course_site_stub"] = stub
         elif cell["cell_type"] == "markdown" and MD_BEGIN in src:
             src = src.replace(MD_BEGIN, '\n<details class="solution"><summary>Show solution'
