@@ -21,6 +21,7 @@ answer equals this array") into one.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -397,6 +398,15 @@ def _logits_confused(f, e, what, probe, nargs) -> Finding | None:
     return None
 
 
+
+def _with_constants(args, fixed):
+    """``args`` with argument ``k`` replaced by the constant ``fixed[k]`` (same shape if an array)."""
+    args = list(args)
+    for k, v in fixed.items():
+        a = args[k]
+        args[k] = np.full_like(np.asarray(a, dtype=np.float64), v) if np.ndim(a) else v
+    return tuple(args)
+
 def _negated_or_ignored(f, e, what, probe, nargs) -> Finding | None:
     """One argument's sign flipped, or one or two arguments ignored."""
     # one argument's sign flipped
@@ -412,27 +422,12 @@ def _negated_or_ignored(f, e, what, probe, nargs) -> Finding | None:
     # one argument ignored (the answer is the formula at 0 or 1 for it)
     for i in range(nargs):
         for value in (0.0, 1.0):
-            def fixed(args, i=i, value=value):
-                args = list(args)
-                a = args[i]
-                args[i] = np.full_like(np.asarray(a, dtype=np.float64), value) if np.ndim(a) \
-                    else value
-                return tuple(args)
-
-            alt = probe.rerun(fixed)
+            alt = probe.rerun(functools.partial(_with_constants, fixed={i: value}))
             if alt is not None and _near(f, alt) and not _near(alt, e):
                 return finding("value.ignored", name=probe.name(i), value=_g(value), what=what)
     for i, j in itertools.combinations(range(nargs), 2):  # two arguments ignored
         for vi, vj in itertools.product((0.0, 1.0), repeat=2):
-            def fixed2(args, i=i, j=j, vi=vi, vj=vj):
-                args = list(args)
-                for k, v in ((i, vi), (j, vj)):
-                    a = args[k]
-                    args[k] = np.full_like(np.asarray(a, dtype=np.float64), v) if np.ndim(a) \
-                        else v
-                return tuple(args)
-
-            alt = probe.rerun(fixed2)
+            alt = probe.rerun(functools.partial(_with_constants, fixed={i: vi, j: vj}))
             if alt is not None and _near(f, alt) and not _near(alt, e):
                 return finding("value.ignored_two", a=probe.name(i), b=probe.name(j),
                                va=_g(vi), vb=_g(vj), what=what)
