@@ -47,11 +47,26 @@ def _as_float(value, what):
     return float(arr.reshape(()))
 
 
-@register("ch05.frechet_distance", "The Fréchet distance between two sets of features")
-def _frechet_distance(answer):
-    x, y = _fd_data()
-    # same sample sizes first: the wrong covariance axis then still runs, and can be named
-    xs, ys = x[:40], y[:40]
+#: Known mistakes in frechet_distance: the reference's options that reproduce each one.
+_FD_MISTAKES = [
+    (dict(factor=1.0), "You forgot the factor 2 in front of the trace of the square root.",
+     "FD = |mu1 - mu2|^2 + tr(C1) + tr(C2) - 2 tr((C1 C2)^(1/2))."),
+    (dict(factor=-2.0), "The square-root term must be subtracted, not added.",
+     "FD = |mu1 - mu2|^2 + tr(C1) + tr(C2) - 2 tr((C1 C2)^(1/2))."),
+    (dict(sqrt="elementwise"), "You took the square root of each entry of C1 C2.",
+     "np.sqrt works entry by entry. Use a matrix square root, e.g. via "
+     "np.linalg.eigh: sqrt(C) = V diag(sqrt(w)) V^T, and tr((C1 C2)^(1/2)) = "
+     "tr((S C2 S)^(1/2)) with S = sqrt(C1)."),
+    (dict(sqrt="separate"), "You used tr(sqrt(C1) sqrt(C2)), not tr(sqrt(C1 C2)).",
+     "The square roots do not split over the product unless C1 and C2 commute. Take "
+     "the square root of S C2 S, with S = sqrt(C1)."),
+    (dict(squared=False), "The mean term must be the *squared* distance |mu1 - mu2|^2.",
+     "Use d @ d (or np.sum(d**2)), not np.linalg.norm(d)."),
+]
+
+
+def _check_fd_same_size(answer, xs, ys, width) -> None:
+    """On sets of equal size: a finite distance, covariances over features."""
     small = _as_float(answer(xs.copy(), ys.copy()), "frechet_distance(x, y)")
     if not np.isfinite(small):
         raise Failure(
@@ -64,10 +79,18 @@ def _frechet_distance(answer):
     if any(np.isclose(small, w, rtol=1e-6) for w in wrong_axis):
         raise Failure(
             "Your covariance is over the wrong axis: it compares samples, not features.",
-            expected=f"covariances of shape ({x.shape[1]}, {x.shape[1]})",
+            expected=f"covariances of shape ({width}, {width})",
             found=f"covariances of shape ({len(xs)}, {len(xs)})",
             hint="Rows are samples, columns are features: np.cov(x, rowvar=False).",
         )
+
+
+@register("ch05.frechet_distance", "The Fréchet distance between two sets of features")
+def _frechet_distance(answer):
+    x, y = _fd_data()
+    # same sample sizes first: the wrong covariance axis then still runs, and can be named
+    xs, ys = x[:40], y[:40]
+    _check_fd_same_size(answer, xs, ys, x.shape[1])
     try:
         found = _as_float(answer(x.copy(), y.copy()), "frechet_distance(x, y)")
     except ValueError as exc:
@@ -85,22 +108,7 @@ def _frechet_distance(answer):
                           hint="Clip tiny negative eigenvalues (rounding) to 0 before sqrt.")
         return (f"FD = {found:.4f}: squared mean difference plus the covariance term, with a "
                 "true matrix square root.")
-    diagnoses = [
-        (dict(factor=1.0), "You forgot the factor 2 in front of the trace of the square root.",
-         "FD = |mu1 - mu2|^2 + tr(C1) + tr(C2) - 2 tr((C1 C2)^(1/2))."),
-        (dict(factor=-2.0), "The square-root term must be subtracted, not added.",
-         "FD = |mu1 - mu2|^2 + tr(C1) + tr(C2) - 2 tr((C1 C2)^(1/2))."),
-        (dict(sqrt="elementwise"), "You took the square root of each entry of C1 C2.",
-         "np.sqrt works entry by entry. Use a matrix square root, e.g. via "
-         "np.linalg.eigh: sqrt(C) = V diag(sqrt(w)) V^T, and tr((C1 C2)^(1/2)) = "
-         "tr((S C2 S)^(1/2)) with S = sqrt(C1)."),
-        (dict(sqrt="separate"), "You used tr(sqrt(C1) sqrt(C2)), not tr(sqrt(C1 C2)).",
-         "The square roots do not split over the product unless C1 and C2 commute. Take "
-         "the square root of S C2 S, with S = sqrt(C1)."),
-        (dict(squared=False), "The mean term must be the *squared* distance |mu1 - mu2|^2.",
-         "Use d @ d (or np.sum(d**2)), not np.linalg.norm(d)."),
-    ]
-    for kwargs, message, hint in diagnoses:
+    for kwargs, message, hint in _FD_MISTAKES:
         if any(np.isclose(found, _fd(x, y, ddof=dd, **kwargs), rtol=1e-5) for dd in (0, 1)):
             raise Failure(message, expected=f"{right[0]:.4f}", found=f"{found:.4f}", hint=hint)
     # an unlisted mistake: diagnose it on four pairs of feature sets
