@@ -318,6 +318,11 @@ def frechet_distance(feats_a, feats_b) -> float:
 _BLOCK_ENTRIES = 4_000_000
 
 
+def _dot(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``x @ y.T`` in float64, through TensorFlow (see the note above the Fréchet distance)."""
+    return tf.linalg.matmul(tf.constant(x), tf.constant(y), transpose_b=True).numpy()
+
+
 def _row_blocks(n_rows: int, n_cols: int):
     step = max(1, _BLOCK_ENTRIES // max(n_cols, 1))
     return (slice(i, min(i + step, n_rows)) for i in range(0, n_rows, step))
@@ -328,7 +333,7 @@ def _kernel_sum(x: np.ndarray, y: np.ndarray, drop_diagonal: bool = False) -> fl
     d = x.shape[1]
     total = 0.0
     for rows in _row_blocks(len(x), len(y)):
-        k = (x[rows] @ y.T / d + 1.0) ** 3
+        k = (_dot(x[rows], y) / d + 1.0) ** 3
         total += float(k.sum())
     if drop_diagonal:
         total -= float(np.sum((np.einsum("ij,ij->i", x, x) / d + 1.0) ** 3))
@@ -349,15 +354,22 @@ def kernel_distance(feats_a, feats_b) -> float:
     the more, the fewer the samples. Exact; memory grows with ``n + m``, not ``n * m``.
     """
     a, b = check_feature_sets(feats_a, feats_b, names=("feats_a", "feats_b"))
-    n, m = len(a), len(b)
-    kaa = _kernel_sum(a, a, drop_diagonal=True) / (n * (n - 1))
-    kbb = _kernel_sum(b, b, drop_diagonal=True) / (m * (m - 1))
-    return kaa + kbb - 2.0 * _kernel_sum(a, b) / (n * m)
+    return _kernel_within(a) + _kernel_within(b) - 2.0 * _kernel_across(a, b)
+
+
+def _kernel_within(x: np.ndarray) -> float:
+    """Mean kernel value over the pairs i != j of one set."""
+    return _kernel_sum(x, x, drop_diagonal=True) / (len(x) * (len(x) - 1))
+
+
+def _kernel_across(x: np.ndarray, y: np.ndarray) -> float:
+    """Mean kernel value over all pairs of one member of each set."""
+    return _kernel_sum(x, y) / (len(x) * len(y))
 
 
 def _sq_distances(x: np.ndarray, y: np.ndarray, rows: slice) -> np.ndarray:
     q = x[rows]
-    d2 = np.sum(q**2, axis=1)[:, None] + np.sum(y**2, axis=1)[None, :] - 2.0 * q @ y.T
+    d2 = np.sum(q**2, axis=1)[:, None] + np.sum(y**2, axis=1)[None, :] - 2.0 * _dot(q, y)
     return np.maximum(d2, 0.0)
 
 
@@ -563,13 +575,17 @@ _KERNEL_KEYS = ("kid", "kid_floor", "precision", "precision_floor", "recall", "r
 
 
 def _kernel_numbers(generated, real, other_real) -> dict:
-    """KID and precision/recall of ``generated`` against ``real``, and the same for
-    ``other_real`` (real cats, as many): their floor and ceiling at this sample size."""
-    precision, recall = precision_recall(real, generated)
-    precision_floor, recall_floor = precision_recall(real, other_real)
-    return {"kid": kernel_distance(generated, real), "kid_floor": kernel_distance(other_real, real),
-            "precision": precision, "precision_floor": precision_floor,
-            "recall": recall, "recall_floor": recall_floor}
+    """KID and precision/recall (k=3) of ``generated`` against ``real``, and the same for
+    ``other_real`` (real cats, as many): what real cats score at this sample size. The same
+    numbers as :func:`kernel_distance` and :func:`precision_recall`, with the terms of ``real``
+    computed once."""
+    k_real, radii_real = _kernel_within(real), _kth_neighbour_sq(real, 3)
+    out = {}
+    for suffix, x in (("", generated), ("_floor", other_real)):
+        out["kid" + suffix] = _kernel_within(x) + k_real - 2.0 * _kernel_across(x, real)
+        out["precision" + suffix] = _inside_share(x, real, radii_real)
+        out["recall" + suffix] = _inside_share(real, x, _kth_neighbour_sq(x, 3))
+    return out
 
 
 def _kernel_lines(s: dict) -> list[str]:
