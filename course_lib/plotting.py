@@ -19,6 +19,7 @@ __all__ = [
     "image_grid",
     "loss_curves",
     "pairs_grid",
+    "sample_size_curves",
     "save_image_grid",
     "tile",
 ]
@@ -141,4 +142,33 @@ def pairs_grid(top, bottom, ax=None, title=None, labels=None, value_range=None):
         for i, label in enumerate(labels):
             ax.text(i * width + (width - 1) / 2, height, str(label), ha="center", va="top",
                     fontsize=9)
+    return ax
+
+
+def sample_size_curves(sizes, curves, ax=None, errors=None, ylabel=None, title=None, log=False):
+    """One line per ``{label: values}`` against the sample size, labelled ticks; return ``ax``.
+
+    Chapter 5 draws a metric and its real-vs-real floor as the sample size grows. ``errors``
+    (``{label: spread}``, optional) adds error bars; ``log`` puts both axes on a log scale,
+    otherwise only the sizes.
+    """
+    import matplotlib.pyplot as plt
+
+    sizes = np.asarray(sizes)
+    errors = dict(errors or {})
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.8))
+    for label, values in curves.items():
+        values = np.asarray(values, dtype=float)
+        if values.shape != sizes.shape:
+            raise ValueError(f"sample_size_curves: {label!r} has {values.size} values for "
+                             f"{sizes.size} sizes; give one per size.")
+        ax.errorbar(sizes, values, yerr=errors.get(label), fmt="o-", capsize=3, label=label)
+    ax.set_xscale("log")
+    if log:
+        ax.set_yscale("log")
+    ax.set_xticks(sizes, [str(s) for s in sizes])
+    ax.set_xticks([], minor=True)  # no minor labels over ours
+    ax.set(xlabel="images in each set", ylabel=ylabel, title=title)
+    ax.legend(fontsize=9)
     return ax

@@ -19,6 +19,7 @@ __all__ = [
     "as_numeric_array",
     "check_dataset",
     "check_dataset_sample",
+    "check_feature_sets",
     "check_finite",
     "check_fit_data",
     "check_gan_optimizers",
@@ -194,6 +195,38 @@ def as_numeric_array(x, name: str) -> np.ndarray:
             f"take np.abs({name}) or {name}.real first."
         )
     return arr
+
+
+def check_feature_sets(a, b, names=("a", "b"), min_samples: int = 2):
+    """Two feature sets ``(n, d)`` and ``(m, d)`` as float64 arrays, or an error saying why not.
+
+    Rows are samples, columns features (chapter 5's KID and precision/recall). Each set needs at
+    least ``min_samples`` rows, both the same width ``d``, and finite values.
+    """
+    out = []
+    for x, name in zip((a, b), names, strict=True):
+        arr = as_numeric_array(x, name)
+        if arr.ndim != 2:
+            raise ValueError(
+                f"{name} has shape {arr.shape}, expected feature vectors of shape (n, d): one "
+                f"row per sample. Embed images first (cl.evaluation.features(images)), or "
+                f"reshape a single vector with {name}[None]."
+            )
+        if len(arr) < min_samples:
+            raise ValueError(
+                f"{name} holds {len(arr)} samples, but at least {min_samples} are needed. "
+                "Pass more samples (rows)."
+            )
+        arr = arr.astype(np.float64)
+        check_finite(name, arr)
+        out.append(arr)
+    if out[0].shape[1] != out[1].shape[1]:
+        raise ValueError(
+            f"{names[0]} has {out[0].shape[1]} features per sample but {names[1]} has "
+            f"{out[1].shape[1]}: the sets must come from the same feature extractor. Embed "
+            "both with the same network (e.g. cl.evaluation.features)."
+        )
+    return out[0], out[1]
 
 
 def check_images(x, name: str = "images", shape=None, value_range=None) -> np.ndarray:
