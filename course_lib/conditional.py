@@ -64,7 +64,7 @@ NUM_CLASSES = len(data.CLASS_NAMES)
 #: The ways the discriminator is given the label (module docstring).
 DESIGNS = ("concat", "projection")
 #: The default run (chapter 6): chosen by the measurement in benchmarks/conditional_designs.py.
-DEFAULTS = {"design": "projection", "epochs": 12, "batch_size": 64, "seed": 0, "latent_dim": 64,
+DEFAULTS = {"design": "projection", "epochs": 25, "batch_size": 64, "seed": 0, "latent_dim": 64,
             "learning_rate": 5e-4, "samples_per_class": 1000, "sample_seed": 1234, "width": 32}
 
 
@@ -209,7 +209,10 @@ class ConditionalGAN(training.GAN):
         batch_size = check_positive_int("batch_size", batch_size)
         labels = check_labels(labels, self.num_classes, data.CLASS_NAMES)
         z = training.latent_batch(len(labels), self.latent_dim, seed) if z is None else z
-        z = check_latent(z, len(labels), self.latent_dim)
+        z = check_latent(z, None, self.latent_dim)
+        if len(z) != len(labels):
+            raise ValueError(f"generate got {len(labels)} labels for {len(z)} latent vectors z. "
+                             "Give one label per latent vector (or leave z out).")
         outs = [np.asarray(self.generator([z[i:i + batch_size], labels[i:i + batch_size]],
                                           training=False))
                 for i in range(0, len(z), batch_size)]
