@@ -139,7 +139,10 @@ def test_config_is_checked():
         train_animals({"epochs": 1}, "out")
 
 
-def test_cli_train_animals_writes_the_run(tmp_path, capsys):
+def test_cli_train_animals_writes_the_run(tmp_path, capsys, monkeypatch):
+    build = conditional.build_conditional_gan  # the CLI's networks, made tiny for speed
+    monkeypatch.setattr(conditional, "build_conditional_gan",
+                        lambda design, latent_dim, lr, seed, width: build(design, 8, lr, seed, 4))
     out = tmp_path / "run"
     args = ["train-animals", "--out", str(out), "--epochs", "1", "--batch-size", "5000",
             "--samples-per-class", "4", "--no-progress"]
