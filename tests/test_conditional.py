@@ -125,7 +125,7 @@ def test_train_animals_resumes_exactly(tmp_path):
 
 
 def test_train_animals_refuses_other_fixed_settings_on_resume(tmp_path):
-    train_animals(tiny_config(epochs=1), tmp_path, progress=False)
+    (tmp_path / "config.json").write_text(json.dumps(tiny_config().to_dict()))  # a run's config
     with pytest.raises(ValueError, match="design was 'projection', now 'concat'"):
         train_animals(tiny_config(design="concat"), tmp_path, resume=True, progress=False)
 
