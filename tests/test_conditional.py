@@ -109,7 +109,7 @@ def test_nan_in_training_raises_diverged(monkeypatch):
 
 
 def tiny_config(**kw):
-    return TrainAnimalsConfig(**{**TINY, "epochs": 2, "batch_size": 2500,
+    return TrainAnimalsConfig(**{**TINY, "epochs": 2, "batch_size": 5000,
                                  "samples_per_class": 3, **kw})
 
 
