@@ -17,6 +17,17 @@ Each module is imported the first time it is used (``cl.training`` imports
 
 Where each chapter's code lives (chapter -> module):
 
+==========================  ==============================================================
+chapter                     modules
+==========================  ==============================================================
+0 Welcome                   runtime (``cl.set_seed``, ``cl.cap_threads``), data
+1 The normal distribution   distributions
+2 Cross-entropy             losses
+3 The GAN losses            losses, training, toy
+4 The article's GAN         article, models, validation, cost
+5 Case study: cats          recipes, checkpoints, evaluation, augment, plotting
+6 Challenges and the VAE    vae, toy; conditional (6b, the class-conditional GAN)
+exercises                   checks
 ==========================  =============================================================="""
 
 from __future__ import annotations
@@ -35,7 +46,8 @@ __version__ = "0.1.0"
 
 #: The learner-facing modules, imported on first use.
 _MODULES = (
-    "article", "augment", "checkpoints", "checks", "compat", "cost", "data", "distributions",
+    "article", "augment", "checkpoints", "checks", "compat", "conditional", "cost", "data",
+    "distributions",
     "evaluation", "files", "losses", "models", "plotting", "recipes", "runtime", "startup", "toy",
     "training", "vae", "validation",
 )
@@ -45,7 +57,7 @@ _TF_FREE = ("files", "rundir", "startup")
 _FUNCTIONS = {"cap_threads": "runtime", "set_seed": "runtime"}
 
 __all__ = sorted([
-    "article", "augment", "cap_threads", "checkpoints", "checks", "cost", "data",
+    "article", "augment", "cap_threads", "checkpoints", "checks", "conditional", "cost", "data",
     "distributions", "evaluation", "losses", "models", "plotting", "recipes", "runtime",
     "set_seed", "toy", "training", "vae",
 ])

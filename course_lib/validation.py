@@ -26,6 +26,7 @@ __all__ = [
     "check_generator_loss",
     "check_images",
     "check_label_smoothing",
+    "check_labels",
     "check_latent",
     "check_learning_rate",
     "check_models",
@@ -490,3 +491,31 @@ def check_latent(z, n, latent_dim: int) -> np.ndarray:
         )
     check_finite("z", z)
     return z
+
+
+def check_labels(labels, num_classes: int, names=(), n: int | None = None) -> np.ndarray:
+    """Class labels as int32 ``(n,)``: integers in ``0 .. num_classes - 1`` or names from
+    ``names`` (chapter 6, the conditional GAN); ``n``, if given, must match."""
+    if isinstance(labels, str | int | np.integer):
+        labels = [labels]
+    arr = np.asarray(labels)
+    if arr.ndim != 1 or len(arr) == 0:
+        raise ValueError(
+            f"labels must be a non-empty 1-D list of classes, got shape {arr.shape}. Pass one "
+            "label per sample, e.g. np.repeat(np.arange(10), 8) or ['cat', 'dog']."
+        )
+    if arr.dtype.kind in "US":
+        unknown = sorted({str(v) for v in arr} - set(names))
+        if unknown:
+            raise ValueError(f"Unknown class names {unknown}. Expected names from {tuple(names)}.")
+        arr = np.array([list(names).index(str(v)) for v in arr])
+    elif arr.dtype.kind not in "iu" and not (arr.dtype.kind == "f" and np.all(arr == np.round(arr))):
+        raise TypeError(f"labels must be whole numbers or class names, got dtype {arr.dtype}.")
+    if arr.min() < 0 or arr.max() >= num_classes:
+        raise ValueError(
+            f"labels lie in [{int(arr.min())}, {int(arr.max())}], but there are {num_classes} "
+            f"classes. Expected labels 0 .. {num_classes - 1}."
+        )
+    if n is not None and len(arr) != n:
+        raise ValueError(f"{len(arr)} labels for {n} samples: give exactly one label per sample.")
+    return arr.astype(np.int32)
