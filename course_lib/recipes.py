@@ -17,9 +17,10 @@ model family.
 imported only when the family is used, and must import without side effects. It holds:
 
 * ``DEFAULTS``: a dict of :class:`TrainCatsConfig` fields, ``epochs``, ``batch_size`` and
-  ``learning_rate`` always, ``latent_dim`` and ``width`` if the family has them (a field the
-  family lacks must stay None). ``TrainCatsConfig(model=NAME)`` fills the fields left None from
-  it, so ``config.json`` records the values the run used.
+  ``learning_rate`` always, ``latent_dim`` and ``width`` if the family has them (given for a
+  family that lacks them, they are a ``ValueError``). ``TrainCatsConfig(model=NAME)`` fills the
+  fields left None from it, so ``config.json`` records the values the run used. Pick the
+  epochs for about 3 minutes on 2 CPU cores (``benchmarks/bench_families.py`` measures).
 * the factory, ``build_x(seed, learning_rate, [latent_dim, width,] **options)``: a *compiled*
   ``keras.Model`` whose optimizers are built (so a checkpoint can be restored into it). It is
   called with the config's ``seed`` and ``learning_rate``, with ``latent_dim`` and ``width``
@@ -47,6 +48,8 @@ The model provides:
 
 :func:`train_cats` then does the rest for every family: the run directory, seeds, the
 progress bar, checkpoints every epoch, exact resume, the divergence message and the samples.
+``tests/test_families.py`` tests the VAE this way (exact resume, a repeated run, the NaN stop,
+cross-family checkpoints); a new family copies those tests.
 
 A run directory holds ``config.json`` (the config's fields, plus the number of replicas),
 ``history.json`` (one row per finished epoch), ``checkpoints/`` and, at the end,
