@@ -17,18 +17,30 @@ Each module is imported the first time it is used (``cl.training`` imports
 
 Where each chapter's code lives (chapter -> module):
 
-==========================  ==============================================================
+==========================  =====================================================================
 chapter                     modules
-==========================  ==============================================================
-0 Welcome                   runtime (``cl.set_seed``, ``cl.cap_threads``), data
-1 The normal distribution   distributions
-2 Cross-entropy             losses
-3 The GAN losses            losses, training, toy
-4 The article's GAN         article, models, validation, cost
-5 Case study: cats          recipes, checkpoints, evaluation, augment, plotting
-6 Challenges and the VAE    vae, toy; conditional (6b, the class-conditional GAN)
-exercises                   checks
-==========================  =============================================================="""
+==========================  =====================================================================
+0 welcome                   ``runtime`` (``set_seed``, ``cap_threads``), ``data`` (the cats)
+1 distributions             ``distributions`` (the normal distribution, likelihoods)
+2 cross-entropy             ``losses`` (binary cross-entropy on logits)
+3 GAN losses                ``losses`` (GAN losses), ``training`` (``GAN``, callbacks),
+                            ``toy`` (1-D and 2-D toy data, mode coverage)
+4 the article's GAN         ``article`` (the article's code, run and repaired), ``models``
+                            (generators, discriminators), ``validation`` (input checks),
+                            ``cost`` (FLOPs)
+5 cats case study           ``recipes`` (defaults, ``build_gan``, ``TrainCatsConfig``,
+                            ``train_cats``), ``families`` (the ``train-cats --model``
+                            registry), ``checkpoints`` (exact resume), ``evaluation``
+                            (Fréchet distance, scores), ``augment`` (DiffAugment), ``plotting``
+6 challenges and the VAE    ``vae`` (``cl.vae.VAE``: the one place the VAE lives), ``toy``;
+                            ``conditional`` (6b, the class-conditional GAN)
+exercises                   ``checks`` (feedback on the exercise notebooks)
+==========================  =====================================================================
+
+``compat`` gathers the few Keras internals course_lib relies on; ``files`` and ``rundir`` the
+run directory's atomic writes, lock and decisions. The course's tooling (command line, notebook
+tools) lives in ``course_lib.tools`` and is not imported here.
+"""
 
 from __future__ import annotations
 
@@ -47,18 +59,18 @@ __version__ = "0.1.0"
 #: The learner-facing modules, imported on first use.
 _MODULES = (
     "article", "augment", "checkpoints", "checks", "compat", "conditional", "cost", "data",
-    "distributions",
-    "evaluation", "files", "losses", "models", "plotting", "recipes", "runtime", "startup", "toy",
-    "training", "vae", "validation",
+    "distributions", "evaluation", "families", "files", "losses", "models", "plotting", "recipes",
+    "runtime", "startup", "toy", "training", "vae", "validation",
 )
 #: Modules that never import TensorFlow (the command line's tools use them).
-_TF_FREE = ("files", "rundir", "startup")
+_TF_FREE = ("families", "files", "rundir", "startup")
 #: Functions reached from the package itself, and the module that holds each.
 _FUNCTIONS = {"cap_threads": "runtime", "set_seed": "runtime"}
 
 __all__ = sorted([
     "article", "augment", "cap_threads", "checkpoints", "checks", "conditional", "cost", "data",
-    "distributions", "evaluation", "losses", "models", "plotting", "recipes", "runtime",
+    "distributions", "evaluation", "families", "losses", "models", "plotting", "recipes",
+    "runtime",
     "set_seed", "toy", "training", "vae",
 ])
 

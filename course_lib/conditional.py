@@ -183,8 +183,8 @@ class ConditionalGAN(training.GAN):
         share = self._share(tf.shape(real)[0])
         d_loss, acc_real, acc_fake = self.d_step(real, labels, share)
         g_loss = self.g_step(labels, share)
-        d_loss = _nan_unless_finite(d_loss, self.discriminator.trainable_weights)
-        g_loss = _nan_unless_finite(g_loss, self.generator.trainable_weights)
+        d_loss = training.nan_unless_finite(d_loss, self.discriminator.trainable_weights)
+        g_loss = training.nan_unless_finite(g_loss, self.generator.trainable_weights)
         self._track((d_loss, g_loss, acc_real, acc_fake), share)
         return {m.name: m.result() for m in self.metrics}
 
@@ -218,12 +218,6 @@ class ConditionalGAN(training.GAN):
                                           training=False))
                 for i in range(0, len(z), batch_size)]
         return np.concatenate(outs, axis=0)
-
-
-def _nan_unless_finite(loss, weights):
-    """``loss``, or NaN when a weight is not finite (as ``cl.training.GAN``'s step does)."""
-    finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(w)) for w in weights])
-    return tf.where(finite, loss, tf.constant(float("nan"), loss.dtype))
 
 
 def build_conditional_gan(design: str = DEFAULTS["design"],

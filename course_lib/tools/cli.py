@@ -1,7 +1,7 @@
 """The command line: ``python -m course_lib COMMAND`` (chapter 5 and maintainers).
 
 Commands:
-    train-cats        train a GAN on the 1,000 cats, headless, resumable
+    train-cats        train a model (a GAN, a VAE, ...) on the 1,000 cats, headless, resumable
     train-animals     train a class-conditional GAN on all 10,000 animals (chapter 6)
     make-exercises    regenerate exercises/ from solutions/ (``--check`` to verify)
     strip-notebooks   remove outputs and execution counts from notebooks
@@ -22,7 +22,7 @@ import json
 import sys
 from pathlib import Path
 
-from course_lib import files, rundir
+from course_lib import families, files, rundir
 from course_lib.tools.nbtools import strip_notebook_files, sync_exercises
 
 __all__ = ["build_parser", "config_fields", "main"]
@@ -69,9 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Generative AI in practice: course tools.")
     sub = parser.add_subparsers(dest="command", required=True)
     # train-cats: an option left out is None and takes its default from TrainCatsConfig
-    t = sub.add_parser("train-cats", help="train a GAN on the 1,000 Animal Shape cats")
-    t.add_argument("--model", choices=["mlp", "dcgan"],
-                   help="the article's MLP (repaired) or a DCGAN (default)")
+    t = sub.add_parser("train-cats", help="train a model (a DCGAN by default) on the 1,000 "
+                       "Animal Shape cats")
+    t.add_argument("--model", choices=list(families.FAMILIES),
+                   help="the model family: " + "; ".join(
+                       f"{name}: {family.summary}" for name, family in families.FAMILIES.items())
+                   + ". Unset options take the family's defaults")
     t.add_argument("--epochs", type=_positive("--epochs"),
                    help="total number of epochs (also when resuming)")
     t.add_argument("--batch-size", type=_positive("--batch-size"),
@@ -79,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=_seed)
     t.add_argument("--latent-dim", type=_positive("--latent-dim"))
     t.add_argument("--learning-rate", type=_learning_rate,
-                   help="Adam's learning rate for both networks (may be lowered on --resume)")
+                   help="Adam's learning rate for every network (may be lowered on --resume)")
     t.add_argument("--num-samples", type=_positive("--num-samples"),
                    help="samples written to samples.npy")
     t.add_argument("--out", required=True, help="run directory (created if missing)")
