@@ -32,27 +32,46 @@ from course_lib import checkpoints, data, models, plotting, rundir, runtime, tra
 from course_lib.files import write_json
 from course_lib.validation import check_learning_rate, check_positive_int, check_seed
 
-__all__ = ["DEFAULTS", "TrainCatsConfig", "build_gan", "make_strategy", "train_cats"]
+__all__ = ["DEFAULTS", "LOSSES", "TrainCatsConfig", "build_gan", "make_strategy", "train_cats"]
 
 #: The case study's defaults (chapter 5): a DCGAN, tuned for ~3 minutes on 2 CPU cores.
 DEFAULTS = {"model": "dcgan", "epochs": 500, "batch_size": 64, "seed": 0, "latent_dim": 100,
             "learning_rate": 5e-4, "num_samples": 1000, "sample_seed": 1234}
+
+#: Each loss's recipe (chapter 6): its discriminator ("critic": no dropout, no batch norm;
+#: "spectral": spectrally normalised), Adam's betas, critic steps per generator step, and the
+#: learning rate and epochs a run takes when they are not given (tuned on 2 CPU cores).
+LOSSES = {
+    "non_saturating": {"critic": None, "betas": (0.5, 0.999), "n_critic": 1,
+                       "learning_rate": DEFAULTS["learning_rate"], "epochs": DEFAULTS["epochs"]},
+    "minimax": {"critic": None, "betas": (0.5, 0.999), "n_critic": 1,
+                "learning_rate": DEFAULTS["learning_rate"], "epochs": DEFAULTS["epochs"]},
+    "wgan-gp": {"critic": "plain", "betas": (0.0, 0.9), "n_critic": 5,  # Gulrajani et al.
+                "learning_rate": 1e-4, "epochs": 200},
+    "hinge": {"critic": "spectral", "betas": (0.0, 0.9), "n_critic": 1,
+              "learning_rate": 2e-4, "epochs": 500},
+}
 
 MODELS = ("mlp", "dcgan")
 STRATEGIES = ("default", "mirrored")
 
 
 def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent_dim"],
-              learning_rate: float = DEFAULTS["learning_rate"], seed: int = DEFAULTS["seed"],
-              width: int | None = None, augment=None):
-    """The case study's compiled GAN: ``model`` "mlp" or "dcgan", Adam(``learning_rate``,
-    beta_1=0.5) for each network (chapter 5). ``width`` sets a DCGAN's width (default 32);
-    ``augment`` (e.g. ``cl.augment.DiffAugment()``) is passed to ``cl.training.GAN``.
+              learning_rate: float | None = None, seed: int = DEFAULTS["seed"],
+              width: int | None = None, augment=None, loss: str = "non_saturating",
+              n_critic: int | None = None):
+    """The case study's compiled GAN: ``model`` "mlp" or "dcgan", trained with ``loss`` (one of
+    :data:`LOSSES`, chapter 6) and Adam(``learning_rate``) with the loss's betas for each
+    network: beta_1=0.5 for the cross-entropy games (chapter 5), (0, 0.9) for WGAN-GP and hinge.
+    ``learning_rate`` and ``n_critic`` left out take the loss's values. ``width`` sets a DCGAN's
+    width (default 32); ``augment`` (e.g. ``cl.augment.DiffAugment()``) is passed to
+    ``cl.training.GAN``.
 
     Call it inside ``strategy.scope()`` to train under a distribution strategy.
     """
     if model not in MODELS:
         raise ValueError(f"Unknown model {model!r}. Expected 'mlp' or 'dcgan'.")
+    recipe = _loss_recipe(loss)
     if model == "mlp":
         if width is not None:
             raise ValueError("width applies to the DCGAN only; leave it out for model='mlp'.")
@@ -60,11 +79,25 @@ def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent
     else:
         size = {} if width is None else {"width": width}
         gen = models.dcgan_generator(latent_dim=latent_dim, **size)
-        disc = models.dcgan_discriminator(**size)
+        if recipe["critic"] is None:
+            disc = models.dcgan_discriminator(**size)
+        else:
+            disc = models.dcgan_critic(norm="spectral" if recipe["critic"] == "spectral" else None,
+                                       **size)
     gan = training.GAN(gen, disc, latent_dim=latent_dim, seed=seed, augment=augment)
-    gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
-                g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5))
+    rate = recipe["learning_rate"] if learning_rate is None else learning_rate
+    beta_1, beta_2 = recipe["betas"]
+    gan.compile(d_optimizer=keras.optimizers.Adam(rate, beta_1=beta_1, beta_2=beta_2),
+                g_optimizer=keras.optimizers.Adam(rate, beta_1=beta_1, beta_2=beta_2),
+                loss=loss, n_critic=recipe["n_critic"] if n_critic is None else n_critic)
     return gan
+
+
+def _loss_recipe(loss) -> dict:
+    if loss not in LOSSES:
+        raise ValueError(f"Unknown loss {loss!r}. Expected one of {tuple(LOSSES)} "
+                         "(chapter 6); the default is 'non_saturating'.")
+    return LOSSES[loss]
 
 
 def make_strategy(name: str):
@@ -97,24 +130,34 @@ class TrainCatsConfig:
 
     ``epochs`` is the total (also when resuming). A resumed run must keep the fields in
     ``FIXED``; ``epochs``, ``learning_rate`` (e.g. lowered after a divergence) and
-    ``strategy`` may change. ``width`` is the DCGAN's width (None: the default 32).
+    ``strategy`` may change. ``width`` is the DCGAN's width (None: the default 32). ``loss``
+    names the game (:data:`LOSSES`, chapter 6); ``epochs``, ``learning_rate`` and ``n_critic``
+    left out (None) take that loss's defaults.
     """
 
     model: str = DEFAULTS["model"]
-    epochs: int = DEFAULTS["epochs"]
+    epochs: int | None = None
     batch_size: int = DEFAULTS["batch_size"]
     seed: int = DEFAULTS["seed"]
     latent_dim: int = DEFAULTS["latent_dim"]
-    learning_rate: float = DEFAULTS["learning_rate"]
+    learning_rate: float | None = None
     num_samples: int = DEFAULTS["num_samples"]
     sample_seed: int = DEFAULTS["sample_seed"]
     strategy: str = "default"
     width: int | None = None
+    loss: str = "non_saturating"
+    n_critic: int | None = None
 
     #: The settings a resumed run must share with the run it continues.
-    FIXED: ClassVar[tuple[str, ...]] = ("model", "batch_size", "seed", "latent_dim", "width")
+    FIXED: ClassVar[tuple[str, ...]] = ("model", "batch_size", "seed", "latent_dim", "width",
+                                        "loss", "n_critic")
 
     def __post_init__(self):
+        recipe = _loss_recipe(self.loss)
+        for name in ("epochs", "learning_rate", "n_critic"):  # the loss's defaults
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, recipe[name])
+        check_positive_int("n_critic", self.n_critic)
         for name in ("epochs", "batch_size", "latent_dim", "num_samples"):
             check_positive_int(name, getattr(self, name))
         check_seed(self.seed)
@@ -133,6 +176,7 @@ class TrainCatsConfig:
     def resume_conflicts(self, saved: dict) -> dict:
         """``{field: (saved value, this value)}`` for each fixed field that differs."""
         mine = self.to_dict()
+        saved = {"loss": "non_saturating", "n_critic": 1, **saved}  # runs before chapter 6's
         return {k: (saved.get(k), mine[k]) for k in self.FIXED if saved.get(k) != mine[k]}
 
 
@@ -168,7 +212,7 @@ def _train_cats_locked(config, run, resume, progress, data_dir, callbacks) -> di
     strategy = _replicated(config)
     with strategy.scope():
         gan = build_gan(config.model, config.latent_dim, config.learning_rate, config.seed,
-                        config.width)
+                        config.width, loss=config.loss, n_critic=config.n_critic)
         start = _load_resume_state(gan, out, config, resume)
     _write_config(run, gan, config, strategy.num_replicas_in_sync)
     t0 = time.perf_counter()
@@ -209,7 +253,7 @@ def _fit(gan, cats, config, start, out, callbacks, progress):
                          start_epoch=start)
     callbacks = [*callbacks, checkpoints.GANCheckpoint(ckpt_dir)]
     if progress:
-        callbacks.insert(0, training.ProgressBar(desc=f"{config.model} on cats"))
+        callbacks.insert(0, training.ProgressBar(desc=f"{config.model} ({config.loss}) on cats"))
     try:
         gan.fit(ds, epochs=config.epochs, initial_epoch=start,
                 steps_per_epoch=len(cats) // config.batch_size, verbose=0,
@@ -243,7 +287,7 @@ def _check_resume_settings(out: Path, config: TrainCatsConfig, resume: bool) -> 
 def _check_memory(config: TrainCatsConfig) -> None:
     """Refuse, before it is built, a GAN whose training cannot fit in memory."""
     def params_at(latent_dim):
-        gan = build_gan(config.model, latent_dim, width=config.width)
+        gan = build_gan(config.model, latent_dim, width=config.width, loss=config.loss)
         return gan.generator.count_params() + gan.discriminator.count_params()
 
     rundir.check_memory(params_at, config.latent_dim)
