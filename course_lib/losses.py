@@ -48,6 +48,7 @@ __all__ = [
     "np_entropy",
     "np_generator_loss_minimax",
     "np_generator_loss_non_saturating",
+    "np_js_divergence",
     "np_kl_divergence",
     "wasserstein_critic_loss",
     "wasserstein_generator_loss",
@@ -79,6 +80,16 @@ def np_cross_entropy(p, q, axis=-1):
 def np_kl_divergence(p, q, axis=-1):
     """KL(p || q) = H(p, q) - H(p) >= 0 (chapter 2)."""
     return np_cross_entropy(p, q, axis) - np_entropy(p, axis)
+
+
+def np_js_divergence(p, q, axis=-1):
+    """JSD(p || q) = KL(p || m) / 2 + KL(q || m) / 2 with m = (p + q) / 2, in nats (chapters 3
+    and 6). Symmetric, between 0 (p = q) and log 2, which it reaches exactly when p and q have
+    disjoint supports, however far apart they lie: then it gives a generator no direction."""
+    p = np.asarray(p, dtype=np.float64)
+    q = np.asarray(q, dtype=np.float64)
+    m = (p + q) / 2
+    return 0.5 * np_kl_divergence(p, m, axis) + 0.5 * np_kl_divergence(q, m, axis)
 
 
 def np_binary_cross_entropy(y, p):

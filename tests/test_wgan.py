@@ -219,3 +219,13 @@ def test_cli_rejects_a_bad_loss_in_one_line(capsys, argv, message):
     assert info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert message in err[-1] and err[-1].startswith("python -m course_lib train-cats: error:")
+
+
+def test_js_divergence_is_stuck_at_log_2_for_disjoint_supports():
+    p = np.zeros(20)
+    p[:4] = 0.25
+    for shift in (4, 8, 16):  # no overlap, however far: log 2
+        assert losses.np_js_divergence(p, np.roll(p, shift)) == pytest.approx(np.log(2))
+    half = losses.np_js_divergence(p, np.roll(p, 2))  # half the mass overlaps: below log 2
+    assert 0 < half < np.log(2) and losses.np_js_divergence(np.roll(p, 2), p) == pytest.approx(half)
+    assert losses.np_js_divergence(p, p) == pytest.approx(0.0, abs=1e-12)
