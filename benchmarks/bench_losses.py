@@ -1,6 +1,6 @@
 """Chapter 6's experiment: does a loss remedy instability? Seeds x learning rates per loss.
 
-Trains the same small DCGAN on the 1,000 cats with each loss (``cl.recipes.build_gan(...,
+Trains the same GAN (the article's MLP by default, or the DCGAN) on the 1,000 cats with each loss (``cl.recipes.build_gan(...,
 loss=...)``: its critic, its Adam betas and its n_critic) for the same number of generator
 steps, over several seeds and learning rates, scores every run's 1,000 samples with
 ``cl.evaluation.score`` and classifies it:
@@ -15,9 +15,11 @@ writes every run and the table to a JSON file (default ``benchmarks/results/benc
 which chapter 6 reads. Timings depend on the machine and its load: the file records
 ``os.getloadavg()`` before and after. The chapter's reduced run (about 15 minutes on 2 cores):
 
-    python benchmarks/bench_losses.py --seeds 0 1 --learning-rates 2e-4 1e-3 4e-3 --epochs 40
+    python benchmarks/bench_losses.py --losses non_saturating wgan-gp wgan-gp:1 --seeds 0 1 \
+        --epochs 30
 
-The full one: ``python benchmarks/bench_losses.py`` (3 seeds x 3 rates x 2 losses, 100 epochs).
+The full one: ``python benchmarks/bench_losses.py --losses non_saturating wgan-gp wgan-gp:1``
+(3 seeds x 3 learning rates per loss, 100 epochs).
 """
 
 from __future__ import annotations
@@ -39,11 +41,21 @@ RESULT = Path(__file__).parent / "results" / "bench_losses.json"
 BATCH = 64
 
 
-def run_one(loss, seed, learning_rate, epochs, width, cats) -> dict:
+def parse_loss(text) -> tuple[str, int | None]:
+    """``"wgan-gp"`` (the loss's own n_critic) or ``"wgan-gp:1"`` (n_critic 1)."""
+    name, _, n = text.partition(":")
+    if name not in cl.recipes.LOSSES or (n and not n.isdigit()):
+        raise argparse.ArgumentTypeError(f"unknown loss {text!r}: expected one of "
+                                         f"{tuple(cl.recipes.LOSSES)}, optionally ':N_CRITIC'")
+    return name, int(n) if n else None
+
+
+def run_one(loss, seed, learning_rate, epochs, model, cats) -> dict:
     """Train one GAN; return its FD, diversity, status inputs and cost."""
     cl.runtime.set_seed(seed, deterministic=True)
-    gan = cl.recipes.build_gan("dcgan", learning_rate=learning_rate, seed=seed, width=width,
-                               loss=loss)
+    name, n_critic = loss
+    gan = cl.recipes.build_gan(model, learning_rate=learning_rate, seed=seed, loss=name,
+                               n_critic=n_critic)
     ds = cl.data.as_dataset(cats, BATCH, seed=seed, epochs=epochs)
     steps = len(cats) // BATCH
     t0 = time.perf_counter()
@@ -54,7 +66,7 @@ def run_one(loss, seed, learning_rate, epochs, width, cats) -> dict:
         nan = True
     seconds = time.perf_counter() - t0
     done = steps * epochs if not nan else max(1, gan.diverged_at[0] * steps + gan.diverged_at[1])
-    row = {"loss": loss, "seed": seed, "learning_rate": learning_rate, "epochs": epochs,
+    row = {"loss": f"{name} (n_critic {gan.n_critic})", "seed": seed, "learning_rate": learning_rate, "epochs": epochs,
            "n_critic": gan.n_critic, "seconds": round(seconds, 2),
            "ms_per_step": round(1000 * seconds / done, 2), "nan": nan, "fd": None,
            "diversity": None}
@@ -98,10 +110,10 @@ def format_table(table) -> str:
     def num(v):
         return "-" if v is None else f"{v:.1f}"
 
-    lines = ["| loss | n_critic | runs | ok | collapsed | diverged | FD min / median / max "
-             "| ms per G step | s per run |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| loss | runs | ok | collapsed | diverged | FD min / median / max "
+             "| ms per G step | s per run |", "|---|---|---|---|---|---|---|---|"]
     for t in table:
-        lines.append(f"| {t['loss']} | {t['n_critic']} | {t['runs']} | {t['ok']} | "
+        lines.append(f"| {t['loss']} | {t['runs']} | {t['ok']} | "
                      f"{t['collapsed']} | {t['diverged']} | {num(t['fd_min'])} / "
                      f"{num(t['fd_median'])} / {num(t['fd_max'])} | {t['ms_per_step']:.0f} | "
                      f"{t['seconds_per_run']:.0f} |")
@@ -110,12 +122,14 @@ def format_table(table) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--losses", nargs="+", default=["non_saturating", "wgan-gp"],
-                        choices=list(cl.recipes.LOSSES))
+    parser.add_argument("--losses", nargs="+", type=parse_loss,
+                        default=[("non_saturating", None), ("wgan-gp", None)],
+                        help="loss names, each optionally with :N_CRITIC, e.g. wgan-gp:1")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--learning-rates", type=float, nargs="+", default=[2e-4, 1e-3, 4e-3])
+    parser.add_argument("--learning-rates", type=float, nargs="+", default=[1e-4, 5e-4, 2e-3])
     parser.add_argument("--epochs", type=int, default=100, help="the same for every loss")
-    parser.add_argument("--width", type=int, default=16, help="the DCGAN's width")
+    parser.add_argument("--model", choices=["mlp", "dcgan"], default="mlp",
+                        help="the article's MLP (default: seconds per run) or the DCGAN")
     parser.add_argument("--fd-bound", type=float, default=40.0)
     parser.add_argument("--diversity-min", type=float, default=0.5)
     parser.add_argument("--out", type=Path, default=RESULT)
@@ -126,10 +140,10 @@ def main(argv=None) -> int:
     for loss in args.losses:
         for lr in args.learning_rates:
             for seed in args.seeds:
-                row = run_one(loss, seed, lr, args.epochs, args.width, cats)
+                row = run_one(loss, seed, lr, args.epochs, args.model, cats)
                 row["status"] = classify(row, args.fd_bound, args.diversity_min)
                 rows.append(row)
-                print(f"{loss:15s} lr {lr:<7g} seed {seed}: {row['status']:9s} FD {row['fd']} "
+                print(f"{row['loss']:26s} lr {lr:<7g} seed {seed}: {row['status']:9s} FD {row['fd']} "
                       f"diversity {row['diversity']} {row['ms_per_step']:.0f} ms/step "
                       f"(load {os.getloadavg()[0]:.1f})", flush=True)
     table = summarise(rows)
