@@ -1,25 +1,30 @@
 """Chapter 6's experiment: does a loss remedy instability? Seeds x learning rates per loss.
 
-Trains the same GAN (the article's MLP by default, or the DCGAN) on the 1,000 cats with each loss (``cl.recipes.build_gan(...,
-loss=...)``: its critic, its Adam betas and its n_critic) for the same number of generator
-steps, over several seeds and learning rates, scores every run's 1,000 samples with
+Trains the same GAN (the article's MLP by default, or the DCGAN) on the 1,000 cats with each
+loss (``cl.recipes.build_gan(..., loss=...)``: its critic, its Adam betas and its n_critic) for
+the same number of generator steps, over several seeds and learning rates, scores every run's 1,000 samples with
 ``cl.evaluation.score`` and classifies it:
 
-* **diverged**: a NaN or infinite loss (``TrainingDivergedError``) or an FD above ``--fd-bound``;
+* **diverged**: a NaN or infinite loss (``TrainingDivergedError``);
 * **collapsed**: diversity below ``--diversity-min`` (real cats: 1.0; one repeated picture: 0);
+* **diverged** too: an FD above ``--fd-bound`` (no cat learned, or lost again);
 * **ok**: otherwise.
+
+``--from-json FILE`` re-tabulates the runs of an earlier result file with the given bounds,
+without training.
 
 It prints one table (per loss: ok / collapsed / diverged counts, FD min / median / max over the
 runs that did not diverge, milliseconds per generator step and training seconds per run) and
 writes every run and the table to a JSON file (default ``benchmarks/results/bench_losses.json``),
 which chapter 6 reads. Timings depend on the machine and its load: the file records
-``os.getloadavg()`` before and after. The chapter's reduced run (about 15 minutes on 2 cores):
+``os.getloadavg()`` before and after. The chapter's reduced run (2 seeds; about 10 minutes on 2
+quiet cores):
 
-    python benchmarks/bench_losses.py --losses non_saturating wgan-gp wgan-gp:1 --seeds 0 1 \
-        --epochs 30
+    python benchmarks/bench_losses.py --losses non_saturating wgan-gp wgan-gp:1 --seeds 0 1
 
-The full one: ``python benchmarks/bench_losses.py --losses non_saturating wgan-gp wgan-gp:1``
-(3 seeds x 3 learning rates per loss, 100 epochs).
+The full one, ``python benchmarks/bench_losses.py``, adds a third seed: 3 seeds x 3 learning
+rates per loss, each run 100 epochs (1,500 generator steps) of the article's MLP; ``--model
+dcgan`` trains the DCGAN instead (about 5 times the time).
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 import course_lib as cl  # noqa: E402
-from course_lib.files import write_json  # noqa: E402
+from course_lib.files import read_json, write_json  # noqa: E402
 
 RESULT = Path(__file__).parent / "results" / "bench_losses.json"
 BATCH = 64
@@ -83,9 +88,11 @@ def run_one(loss, seed, learning_rate, epochs, model, cats) -> dict:
 
 def classify(row, fd_bound, diversity_min) -> str:
     """"diverged", "collapsed" or "ok" (see the module docstring)."""
-    if row["nan"] or row["fd"] is None or row["fd"] > fd_bound:
+    if row["nan"] or row["fd"] is None:
         return "diverged"
-    return "collapsed" if row["diversity"] < diversity_min else "ok"
+    if row["diversity"] < diversity_min:
+        return "collapsed"
+    return "diverged" if row["fd"] > fd_bound else "ok"
 
 
 def summarise(rows) -> list[dict]:
@@ -120,10 +127,27 @@ def format_table(table) -> str:
     return "\n".join(lines)
 
 
+def train(args) -> list[dict]:
+    """Every run of the experiment, in order: loss, then learning rate, then seed."""
+    cl.cap_threads()
+    cats = cl.data.load_cats(value_range=(-1.0, 1.0))
+    rows = []
+    for loss in args.losses:
+        for lr in args.learning_rates:
+            for seed in args.seeds:
+                row = run_one(loss, seed, lr, args.epochs, args.model, cats)
+                row["status"] = classify(row, args.fd_bound, args.diversity_min)
+                rows.append(row)
+                print(f"{row['loss']:26s} lr {lr:<7g} seed {seed}: {row['status']:9s} FD "
+                      f"{row['fd']} diversity {row['diversity']} {row['ms_per_step']:.0f} ms/step "
+                      f"(load {os.getloadavg()[0]:.1f})", flush=True)
+    return rows
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--losses", nargs="+", type=parse_loss,
-                        default=[("non_saturating", None), ("wgan-gp", None)],
+                        default=[("non_saturating", None), ("wgan-gp", None), ("wgan-gp", 1)],
                         help="loss names, each optionally with :N_CRITIC, e.g. wgan-gp:1")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--learning-rates", type=float, nargs="+", default=[1e-4, 5e-4, 2e-3])
@@ -133,26 +157,23 @@ def main(argv=None) -> int:
     parser.add_argument("--fd-bound", type=float, default=40.0)
     parser.add_argument("--diversity-min", type=float, default=0.5)
     parser.add_argument("--out", type=Path, default=RESULT)
+    parser.add_argument("--from-json", type=Path, default=None,
+                        help="re-tabulate the runs of this result file (no training)")
     args = parser.parse_args(argv)
-    cl.cap_threads()
-    cats = cl.data.load_cats(value_range=(-1.0, 1.0))
-    load_before, rows = os.getloadavg(), []
-    for loss in args.losses:
-        for lr in args.learning_rates:
-            for seed in args.seeds:
-                row = run_one(loss, seed, lr, args.epochs, args.model, cats)
-                row["status"] = classify(row, args.fd_bound, args.diversity_min)
-                rows.append(row)
-                print(f"{row['loss']:26s} lr {lr:<7g} seed {seed}: {row['status']:9s} FD {row['fd']} "
-                      f"diversity {row['diversity']} {row['ms_per_step']:.0f} ms/step "
-                      f"(load {os.getloadavg()[0]:.1f})", flush=True)
-    table = summarise(rows)
-    print(format_table(table))
-    result = {"command": "python benchmarks/bench_losses.py " + " ".join(argv or sys.argv[1:]),
-              "settings": {k: (str(v) if isinstance(v, Path) else v)
-                           for k, v in vars(args).items()},
-              "cpus": cl.runtime.available_cpus(), "load_before": load_before,
-              "load_after": os.getloadavg(), "table": table, "runs": rows}
+    if args.from_json is not None:
+        result = read_json(args.from_json, "a bench_losses result")
+        rows = result["runs"]
+    else:
+        result, rows = {"command": "python benchmarks/bench_losses.py " + " ".join(
+            argv if argv is not None else sys.argv[1:]), "load_before": os.getloadavg()}, train(args)
+        result.update(settings={k: (str(v) if isinstance(v, Path) else v)
+                                for k, v in vars(args).items()},
+                      cpus=cl.runtime.available_cpus(), load_after=os.getloadavg())
+    for row in rows:
+        row["status"] = classify(row, args.fd_bound, args.diversity_min)
+    result.update(fd_bound=args.fd_bound, diversity_min=args.diversity_min,
+                  table=summarise(rows), runs=rows)
+    print(format_table(result["table"]))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_json(args.out, result)
     print(f"wrote {args.out}")
