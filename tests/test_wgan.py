@@ -173,7 +173,7 @@ def test_build_gan_picks_the_critic_optimizers_and_n_critic_of_the_loss():
     gan = cl.recipes.build_gan("dcgan", width=4, loss="wgan-gp")
     recipe = cl.recipes.LOSSES["wgan-gp"]
     assert gan.discriminator.name == "dcgan_critic" and gan.loss_name == "wgan-gp"
-    assert gan.n_critic == recipe["n_critic"] == 5
+    assert gan.n_critic == recipe["n_critic"] and gan.gp_weight == 10.0
     for opt in (gan.d_optimizer, gan.g_optimizer):
         assert (float(opt.beta_1), float(opt.beta_2)) == (0.0, 0.9)
         assert float(opt.learning_rate) == pytest.approx(recipe["learning_rate"])
@@ -191,10 +191,11 @@ def test_train_cats_config_takes_the_loss_defaults_and_fixes_the_loss_for_resume
     recipe = cl.recipes.LOSSES["wgan-gp"]
     assert (config.epochs, config.learning_rate, config.n_critic) == (
         recipe["epochs"], recipe["learning_rate"], recipe["n_critic"])
-    assert cl.recipes.TrainCatsConfig(loss="wgan-gp", epochs=3, n_critic=1).n_critic == 1
+    assert cl.recipes.TrainCatsConfig(loss="wgan-gp", epochs=3, n_critic=3).n_critic == 3
     saved = {**cl.recipes.TrainCatsConfig().to_dict(), "replicas": 1}
-    assert config.resume_conflicts(saved) == {"loss": ("non_saturating", "wgan-gp"),
-                                              "n_critic": (1, 5)}
+    five = cl.recipes.TrainCatsConfig(loss="wgan-gp", n_critic=5)
+    assert five.resume_conflicts(saved) == {"loss": ("non_saturating", "wgan-gp"),
+                                            "n_critic": (1, 5)}
     old_run = {k: v for k, v in saved.items() if k not in ("loss", "n_critic")}
     assert cl.recipes.TrainCatsConfig().resume_conflicts(old_run) == {}
     with pytest.raises(ValueError, match="Unknown loss"):

@@ -87,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the game (chapter 6): non_saturating (default), minimax, wgan-gp, hinge; "
                         "its learning rate, epochs and critic steps are the defaults")
     t.add_argument("--n-critic", type=_positive("--n-critic"),
-                   help="critic steps per generator step (default: the loss's, 5 for wgan-gp)")
+                   help="critic steps per generator step (default: the loss's, 1; the WGAN-GP "
+                        "paper uses 5)")
     t.add_argument("--num-samples", type=_positive("--num-samples"),
                    help="samples written to samples.npy")
     t.add_argument("--out", required=True, help="run directory (created if missing)")
