@@ -14,7 +14,7 @@ the same number of generator steps, over several seeds and learning rates, score
 without training.
 
 It prints one table (per loss: ok / collapsed / diverged counts, FD min / median / max over the
-runs that did not diverge, milliseconds per generator step and training seconds per run) and
+runs that have one (all but NaN runs), milliseconds per generator step and training seconds per run) and
 writes every run and the table to a JSON file (default ``benchmarks/results/bench_losses.json``),
 which chapter 6 reads. Timings depend on the machine and its load: the file records
 ``os.getloadavg()`` before and after. The chapter's reduced run (2 seeds; about 10 minutes on 2
@@ -100,7 +100,7 @@ def summarise(rows) -> list[dict]:
     table = []
     for loss in dict.fromkeys(r["loss"] for r in rows):
         mine = [r for r in rows if r["loss"] == loss]
-        fds = [r["fd"] for r in mine if r["status"] != "diverged"]
+        fds = [r["fd"] for r in mine if r["fd"] is not None]  # every run that has an FD
         table.append({
             "loss": loss, "runs": len(mine), "n_critic": mine[0]["n_critic"],
             **{k: sum(r["status"] == k for r in mine) for k in ("ok", "collapsed", "diverged")},
