@@ -202,14 +202,12 @@ class GAN(keras.Model):
 
     def _noise(self, batch_size):
         """Standard-normal noise ``(batch_size, latent_dim)`` from the GAN's seed generator."""
-        return self._random((batch_size, self.latent_dim), "normal")
+        return _draw(self.seed_generator, (batch_size, self.latent_dim), "normal")
 
     def _alpha(self, real):
         """One uniform [0, 1) weight per sample, ``(n, 1, ..., 1)``: the penalty's interpolates."""
-        return self._random((tf.shape(real)[0],) + (1,) * (real.shape.rank - 1), "uniform")
-
-    def _random(self, shape, kind):
-        return _draw(self.seed_generator, shape, kind)
+        shape = (tf.shape(real)[0],) + (1,) * (real.shape.rank - 1)
+        return _draw(self.seed_generator, shape, "uniform")
 
     def _see(self, x):
         return self.augment(x) if self.augment is not None else x
