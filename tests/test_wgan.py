@@ -119,6 +119,16 @@ def test_critic_has_no_batch_norm_and_no_dropout():
 
 
 # ------------------------------------------------------------------ the training contract
+@pytest.mark.parametrize("loss", sorted(losses.GAN_LOSSES))
+def test_every_loss_trains_its_networks_with_finite_losses(loss):
+    gan = _gan(loss=loss, n_critic=1)
+    kernels = lambda: [gan.generator.get_weights()[0], gan.discriminator.get_weights()[0]]  # noqa: E731
+    before = kernels()
+    history = gan.fit(cl.data.load_cats()[:16], batch_size=8, epochs=1, verbose=0).history
+    assert all(np.isfinite(v[-1]) for v in history.values()), history
+    assert all(not np.array_equal(a, b) for a, b in zip(before, kernels(), strict=True))
+
+
 def test_n_critic_critic_steps_per_generator_step():
     gan = _gan(n_critic=3)
     gan.fit(cl.data.load_cats()[:32], batch_size=8, epochs=1, verbose=0)
