@@ -1,9 +1,11 @@
-"""The GAN as a ``keras.Model`` with its own ``train_step``, and its callbacks (chapters 3-5).
+"""The GAN as a ``keras.Model`` with its own ``train_step``, and its callbacks (chapters 3-6).
 
 Chapter 4 writes the same training step three ways (the article's ``train_on_batch`` loop, an
 explicit ``tf.GradientTape`` step, and this class) and explains why this one is the one to use:
 each half-step differentiates only the weights it updates, so nothing has to be "frozen" and the
-Keras 3 ``trainable`` trap cannot bite.
+Keras 3 ``trainable`` trap cannot bite. Chapter 6 plays other games with the same step:
+``compile(loss="wgan-gp")`` (a critic, a gradient penalty, ``n_critic`` critic steps per
+generator step) or ``loss="hinge"``, the losses of :data:`course_lib.losses.GAN_LOSSES`.
 """
 
 from __future__ import annotations
