@@ -20,7 +20,7 @@ which chapter 6 reads. Timings depend on the machine and its load: the file reco
 ``os.getloadavg()`` before and after. The chapter's reduced run (2 seeds; about 10 minutes on 2
 quiet cores):
 
-    python benchmarks/bench_losses.py --losses non_saturating wgan-gp wgan-gp:1 --seeds 0 1
+    python benchmarks/bench_losses.py --seeds 0 1
 
 The full one, ``python benchmarks/bench_losses.py``, adds a third seed: 3 seeds x 3 learning
 rates per loss, each run 100 epochs (1,500 generator steps) of the article's MLP; ``--model
@@ -147,8 +147,9 @@ def train(args) -> list[dict]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--losses", nargs="+", type=parse_loss,
-                        default=[("non_saturating", None), ("wgan-gp", None), ("wgan-gp", 1)],
-                        help="loss names, each optionally with :N_CRITIC, e.g. wgan-gp:1")
+                        default=[("non_saturating", None), ("wgan-gp", 5), ("wgan-gp", None)],
+                        help="loss names, each optionally with :N_CRITIC, e.g. wgan-gp:5 (the "
+                             "paper's); without it, the recipe's (cl.recipes.LOSSES)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--learning-rates", type=float, nargs="+", default=[1e-4, 5e-4, 2e-3])
     parser.add_argument("--epochs", type=int, default=100, help="the same for every loss")
