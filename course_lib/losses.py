@@ -11,15 +11,24 @@ missing). Both come from the minimax value function of Goodfellow et al. (2014):
 The discriminator maximises V, i.e. minimises L_D. The generator's minimax loss is
 log(1 - D(G(z))); -log D(G(z)) is the *non-saturating* variant used in practice: the generator
 wants D(G(z)) *high*, and this form keeps its gradient large while D(G(z)) is still small.
+
+Chapter 6 adds two other games. WGAN-GP (Gulrajani et al., 2017) replaces D by a *critic*
+f(x), a real-valued score with no sigmoid, that estimates the Wasserstein-1 distance
+E_x f(x) - E_z f(G(z)) while a gradient penalty keeps it 1-Lipschitz; the hinge loss (Miyato et
+al., 2018) is a margin version of the discriminator's loss. ``GAN_LOSSES`` names every pair.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 import tensorflow as tf
 
 __all__ = [
+    "GAN_LOSSES",
     "GENERATOR_LOSSES",
+    "GANLoss",
     "binary_cross_entropy",
     "binary_cross_entropy_from_logits",
     "cross_entropy",
@@ -28,6 +37,9 @@ __all__ = [
     "generator_loss",
     "generator_loss_minimax",
     "generator_loss_non_saturating",
+    "gradient_penalty",
+    "hinge_discriminator_loss",
+    "hinge_generator_loss",
     "kl_divergence",
     "np_binary_cross_entropy",
     "np_binary_cross_entropy_from_logits",
@@ -36,7 +48,10 @@ __all__ = [
     "np_entropy",
     "np_generator_loss_minimax",
     "np_generator_loss_non_saturating",
+    "np_js_divergence",
     "np_kl_divergence",
+    "wasserstein_critic_loss",
+    "wasserstein_generator_loss",
 ]
 
 _EPS = 1e-7
@@ -65,6 +80,16 @@ def np_cross_entropy(p, q, axis=-1):
 def np_kl_divergence(p, q, axis=-1):
     """KL(p || q) = H(p, q) - H(p) >= 0 (chapter 2)."""
     return np_cross_entropy(p, q, axis) - np_entropy(p, axis)
+
+
+def np_js_divergence(p, q, axis=-1):
+    """JSD(p || q) = KL(p || m) / 2 + KL(q || m) / 2 with m = (p + q) / 2, in nats (chapters 3
+    and 6). Symmetric, between 0 (p = q) and log 2, which it reaches exactly when p and q have
+    disjoint supports, however far apart they lie: then it gives a generator no direction."""
+    p = np.asarray(p, dtype=np.float64)
+    q = np.asarray(q, dtype=np.float64)
+    m = (p + q) / 2
+    return 0.5 * np_kl_divergence(p, m, axis) + 0.5 * np_kl_divergence(q, m, axis)
 
 
 def np_binary_cross_entropy(y, p):
@@ -177,3 +202,65 @@ def generator_loss(fake_logits, kind: str = "non_saturating"):
             f"Unknown generator loss {kind!r}. Expected one of {sorted(GENERATOR_LOSSES)}."
         )
     return GENERATOR_LOSSES[kind](fake_logits)
+
+
+# ------------------------------------------------------------------ the remedies (chapter 6)
+def wasserstein_critic_loss(real_scores, fake_scores):
+    """L_critic = E f(G(z)) - E f(x) (chapter 6): the critic *maximises* E f(x) - E f(G(z)),
+    its estimate of the Wasserstein-1 distance between the data and the generator."""
+    return tf.reduce_mean(_f32(fake_scores)) - tf.reduce_mean(_f32(real_scores))
+
+
+def wasserstein_generator_loss(fake_scores):
+    """L_G = -E f(G(z)) (chapter 6): the generator raises the critic's score of its samples.
+    The hinge loss's generator loss is the same expression."""
+    return -tf.reduce_mean(_f32(fake_scores))
+
+
+def gradient_penalty(critic, real, fake, alpha, weight: float = 10.0):
+    """lambda * E[(||grad f(x_hat)||_2 - 1)^2] with x_hat = alpha x + (1 - alpha) G(z) (chapter 6).
+
+    ``critic`` maps a batch to scores ``(n, 1)``; ``alpha`` holds one weight in [0, 1] per
+    sample, shaped to broadcast over a sample (e.g. ``(n, 1, 1, 1)`` for images). The gradient
+    of each score with respect to its own input is taken per sample; the penalty pulls its norm
+    towards 1 on the lines between real and fake samples (Gulrajani et al., 2017, lambda = 10).
+    """
+    real, fake = _f32(real), _f32(fake)
+    x_hat = alpha * real + (1.0 - alpha) * fake
+    with tf.GradientTape() as tape:
+        tape.watch(x_hat)
+        scores = critic(x_hat)
+    grads = tape.gradient(scores, x_hat)  # sample i's score depends on sample i only
+    norms = tf.sqrt(tf.reduce_sum(tf.reshape(grads, (tf.shape(grads)[0], -1)) ** 2, axis=1)
+                    + 1e-12)
+    return weight * tf.reduce_mean((norms - 1.0) ** 2)
+
+
+def hinge_discriminator_loss(real_logits, fake_logits):
+    """L_D = E max(0, 1 - D(x)) + E max(0, 1 + D(G(z))) on raw scores (chapter 6)."""
+    return (tf.reduce_mean(tf.nn.relu(1.0 - _f32(real_logits)))
+            + tf.reduce_mean(tf.nn.relu(1.0 + _f32(fake_logits))))
+
+
+hinge_generator_loss = wasserstein_generator_loss
+
+
+class GANLoss(NamedTuple):
+    """One game: the discriminator's (critic's) loss, the generator's loss, and whether the
+    critic's loss gets a :func:`gradient_penalty` (chapter 6)."""
+
+    discriminator: object
+    generator: object
+    penalised: bool = False
+    #: True for the cross-entropy games, whose discriminator loss takes label smoothing
+    cross_entropy: bool = False
+
+
+#: Every loss by name, as ``cl.training.GAN.compile(loss=...)`` accepts them (chapter 6).
+GAN_LOSSES = {
+    "non_saturating": GANLoss(discriminator_loss, generator_loss_non_saturating,
+                              cross_entropy=True),
+    "minimax": GANLoss(discriminator_loss, generator_loss_minimax, cross_entropy=True),
+    "wgan-gp": GANLoss(wasserstein_critic_loss, wasserstein_generator_loss, penalised=True),
+    "hinge": GANLoss(hinge_discriminator_loss, hinge_generator_loss),
+}

@@ -16,6 +16,7 @@ from course_lib.validation import check_positive_int
 
 __all__ = [
     "IMAGE_SHAPE",
+    "dcgan_critic",
     "dcgan_discriminator",
     "dcgan_generator",
     "mlp_discriminator",
@@ -103,6 +104,26 @@ def dcgan_discriminator(width: int = 32, dropout: float = 0.3) -> keras.Model:
         ],
         name="dcgan_discriminator",
     )
+
+
+def dcgan_critic(width: int = 32, norm: str | None = None) -> keras.Model:
+    """The DCGAN discriminator as a WGAN-GP critic (chapter 6): a score, no dropout, no batch
+    norm. The gradient penalty constrains each sample's gradient, which batch norm would tie to
+    the rest of the batch; ``norm`` "layer" adds layer normalisation (Gulrajani et al.'s
+    drop-in), "spectral" wraps the layers in spectral normalisation (for the hinge loss)."""
+    check_positive_int("width", width)
+    if norm not in (None, "layer", "spectral"):
+        raise ValueError(f"dcgan_critic: unknown norm {norm!r}. Expected None, 'layer' or "
+                         "'spectral'.")
+    wrap = layers.SpectralNormalization if norm == "spectral" else (lambda layer: layer)
+    stack = [keras.Input(shape=IMAGE_SHAPE, name="image")]
+    for filters in (width, 2 * width):
+        stack.append(wrap(layers.Conv2D(filters, 4, strides=2, padding="same")))
+        if norm == "layer":
+            stack.append(layers.LayerNormalization(axis=(1, 2, 3)))
+        stack.append(layers.LeakyReLU(negative_slope=0.2))
+    stack += [layers.Flatten(), wrap(layers.Dense(1, name="logit"))]
+    return keras.Sequential(stack, name="dcgan_critic")
 
 
 def vector_generator(latent_dim: int = 1, output_dim: int = 1, hidden_units: int = 32,

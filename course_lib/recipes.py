@@ -75,8 +75,8 @@ from course_lib import checkpoints, data, families, models, plotting, rundir, ru
 from course_lib.files import write_json
 from course_lib.validation import check_learning_rate, check_positive_int, check_seed
 
-__all__ = ["DCGAN_DEFAULTS", "DEFAULTS", "FAMILIES", "MLP_DEFAULTS", "TrainCatsConfig",
-           "build_gan", "build_model", "make_strategy", "train_cats"]
+__all__ = ["DCGAN_DEFAULTS", "DEFAULTS", "FAMILIES", "LOSSES", "MLP_DEFAULTS",
+           "TrainCatsConfig", "build_gan", "build_model", "make_strategy", "train_cats"]
 
 FAMILIES = families.FAMILIES
 #: The article's MLP GAN's settings (chapters 4-5).
@@ -90,23 +90,45 @@ DEFAULTS = {"model": "dcgan", "epochs": 500, "batch_size": 64, "seed": 0, "laten
 GAN_MODELS = ("mlp", "dcgan")
 #: What every family's ``generate`` returns per sample.
 SAMPLE_SHAPE = (28, 28, 1)
+#: Each loss's recipe (chapter 6): its discriminator ("critic": no dropout, no batch norm;
+#: "spectral": spectrally normalised), Adam's betas, critic steps per generator step, and the
+#: learning rate and epochs a run takes when they are not given (None: the family's). WGAN-GP's betas are the paper's
+#: (Gulrajani et al., 2017); its n_critic is 1, not the paper's 5: on 2 CPU cores one critic step
+#: per generator step reached FD 6.7 in 400 epochs (about 2 minutes), while n_critic = 5 was at
+#: FD 38 after 40 epochs that took longer (``benchmarks/bench_losses.py`` and chapter 6 compare
+#: both). The hinge loss's settings are WGAN-GP's, not tuned separately.
+LOSSES = {
+    "non_saturating": {"critic": None, "betas": (0.5, 0.999), "n_critic": 1,
+                       "learning_rate": None, "epochs": None},
+    "minimax": {"critic": None, "betas": (0.5, 0.999), "n_critic": 1,
+                "learning_rate": None, "epochs": None},
+    "wgan-gp": {"critic": "plain", "betas": (0.0, 0.9), "n_critic": 1,
+                "learning_rate": 2e-4, "epochs": 400},
+    "hinge": {"critic": "spectral", "betas": (0.0, 0.9), "n_critic": 1,
+              "learning_rate": 2e-4, "epochs": 400},
+}
 STRATEGIES = ("default", "mirrored")
 #: The config fields a family's DEFAULTS may set; the last two are optional.
 FAMILY_FIELDS = ("epochs", "batch_size", "learning_rate", "latent_dim", "width")
 
 
 def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent_dim"],
-              learning_rate: float = DEFAULTS["learning_rate"], seed: int = DEFAULTS["seed"],
-              width: int | None = None, augment=None):
-    """The case study's compiled GAN: ``model`` "mlp" or "dcgan", Adam(``learning_rate``,
-    beta_1=0.5) for each network (chapter 5). ``width`` sets a DCGAN's width (default 32);
-    ``augment`` (e.g. ``cl.augment.DiffAugment()``) is passed to ``cl.training.GAN``.
+              learning_rate: float | None = None, seed: int = DEFAULTS["seed"],
+              width: int | None = None, augment=None, loss: str = "non_saturating",
+              n_critic: int | None = None):
+    """The case study's compiled GAN: ``model`` "mlp" or "dcgan", trained with ``loss`` (one of
+    :data:`LOSSES`, chapter 6) and Adam(``learning_rate``) with the loss's betas for each
+    network: beta_1=0.5 for the cross-entropy games (chapter 5), (0, 0.9) for WGAN-GP and hinge.
+    ``learning_rate`` and ``n_critic`` left out take the loss's values. ``width`` sets a DCGAN's
+    width (default 32); ``augment`` (e.g. ``cl.augment.DiffAugment()``) is passed to
+    ``cl.training.GAN``.
 
     Call it inside ``strategy.scope()`` to train under a distribution strategy. It is the
     factory of the "mlp" and "dcgan" families.
     """
     if model not in GAN_MODELS:
         raise ValueError(f"Unknown model {model!r}. Expected 'mlp' or 'dcgan'.")
+    recipe = _loss_recipe(loss)
     if model == "mlp":
         if width is not None:
             raise ValueError("width applies to the DCGAN only; leave it out for model='mlp'.")
@@ -114,20 +136,36 @@ def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent
     else:
         size = {} if width is None else {"width": width}
         gen = models.dcgan_generator(latent_dim=latent_dim, **size)
-        disc = models.dcgan_discriminator(**size)
+        if recipe["critic"] is None:
+            disc = models.dcgan_discriminator(**size)
+        else:
+            disc = models.dcgan_critic(norm="spectral" if recipe["critic"] == "spectral" else None,
+                                       **size)
     gan = training.GAN(gen, disc, latent_dim=latent_dim, seed=seed, augment=augment)
-    gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
-                g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5))
+    if learning_rate is None:
+        learning_rate = recipe["learning_rate"] or DEFAULTS["learning_rate"]
+    beta_1, beta_2 = recipe["betas"]
+    gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2),
+                g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2),
+                loss=loss, n_critic=recipe["n_critic"] if n_critic is None else n_critic)
     return gan
 
 
 def build_model(config: TrainCatsConfig):
     """The compiled model of ``config``'s family: its factory called with the config's seed,
-    learning rate and (where the family has them) ``latent_dim`` and ``width``."""
+    learning rate and (where the family has them) ``latent_dim`` and ``width``; a GAN also
+    with its ``loss`` and ``n_critic`` (chapter 6)."""
     family = families.get(config.model)
-    settings = {k: getattr(config, k) for k in ("latent_dim", "width")
+    settings = {k: getattr(config, k) for k in ("latent_dim", "width", "loss", "n_critic")
                 if getattr(config, k) is not None}
     return family.build(seed=config.seed, learning_rate=config.learning_rate, **settings)
+
+
+def _loss_recipe(loss) -> dict:
+    if loss not in LOSSES:
+        raise ValueError(f"Unknown loss {loss!r}. Expected one of {tuple(LOSSES)} "
+                         "(chapter 6); the default is 'non_saturating'.")
+    return LOSSES[loss]
 
 
 def make_strategy(name: str):
@@ -163,6 +201,9 @@ class TrainCatsConfig:
     here, and a field the family does not have (the MLP's ``width``) stays None. ``epochs`` is
     the total (also when resuming). A resumed run must keep the fields in ``FIXED``;
     ``epochs``, ``learning_rate`` (e.g. lowered after a divergence) and ``strategy`` may change.
+    ``loss`` names a GAN's game (:data:`LOSSES`, chapter 6; default "non_saturating"), and
+    ``epochs``, ``learning_rate`` and ``n_critic`` left out take that loss's defaults first
+    (WGAN-GP: 400 epochs at 2e-4); the other families have no loss (None).
     """
 
     model: str = DEFAULTS["model"]
@@ -175,16 +216,21 @@ class TrainCatsConfig:
     sample_seed: int = DEFAULTS["sample_seed"]
     strategy: str = "default"
     width: int | None = None
+    loss: str | None = None
+    n_critic: int | None = None
 
     #: The settings a resumed run must share with the run it continues.
-    FIXED: ClassVar[tuple[str, ...]] = ("model", "batch_size", "seed", "latent_dim", "width")
+    FIXED: ClassVar[tuple[str, ...]] = ("model", "batch_size", "seed", "latent_dim", "width",
+                                        "loss", "n_critic")
 
     def __post_init__(self):
+        for name, value in _loss_settings(self.model, self.to_dict()).items():
+            object.__setattr__(self, name, value)
         for name, value in _family_settings(self.model, self.to_dict()).items():
             object.__setattr__(self, name, value)
         for name in ("epochs", "batch_size", "num_samples"):
             check_positive_int(name, getattr(self, name))
-        for name in ("latent_dim", "width"):
+        for name in ("latent_dim", "width", "n_critic"):
             if getattr(self, name) is not None:
                 check_positive_int(name, getattr(self, name))
         check_seed(self.seed)
@@ -204,6 +250,9 @@ class TrainCatsConfig:
         (the changed ``model`` is).
         """
         mine = self.to_dict()
+        if saved.get("model") in GAN_MODELS:  # runs from before chapter 6's losses
+            saved = {**saved, "loss": saved.get("loss") or "non_saturating",
+                     "n_critic": saved.get("n_critic") or 1}
         theirs = {k: saved.get(k) for k in self.FIXED}
         if saved.get("model") in FAMILIES:
             defaults = FAMILIES[saved["model"]].default_settings()
@@ -233,6 +282,24 @@ def _family_settings(model, fields: dict) -> dict:
                 f"{name} does not apply to model {model!r}, which has no {name} (its settings: "
                 f"{', '.join(defaults)}). Leave {name} out, or choose a model that has one."
             )
+    return settings
+
+
+def _loss_settings(model, fields: dict) -> dict:
+    """A GAN's ``loss`` (default "non_saturating") and the loss's defaults for the fields left
+    None; a ``ValueError`` for a loss given to a family that is not a GAN."""
+    if model not in GAN_MODELS:
+        for name in ("loss", "n_critic"):
+            if fields[name] is not None:
+                raise ValueError(f"{name} applies to the GANs only ('mlp', 'dcgan'), not to model "
+                                 f"{model!r}. Leave --{name.replace('_', '-')} out.")
+        return {}
+    loss = "non_saturating" if fields["loss"] is None else fields["loss"]
+    recipe = _loss_recipe(loss)
+    settings = {"loss": loss}
+    for name in ("epochs", "learning_rate", "n_critic"):
+        if fields[name] is None and recipe[name] is not None:
+            settings[name] = recipe[name]
     return settings
 
 
@@ -312,7 +379,8 @@ def _fit(model, cats, config, start, out, callbacks, progress):
                          start_epoch=start)
     callbacks = [*callbacks, checkpoints.RunCheckpoint(ckpt_dir)]
     if progress:
-        callbacks.insert(0, training.ProgressBar(desc=f"{config.model} on cats"))
+        game = "" if config.loss in (None, "non_saturating") else f" ({config.loss})"
+        callbacks.insert(0, training.ProgressBar(desc=f"{config.model}{game} on cats"))
     try:
         model.fit(ds, epochs=config.epochs, initial_epoch=start,
                   steps_per_epoch=len(cats) // config.batch_size, verbose=0,

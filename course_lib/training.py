@@ -1,9 +1,11 @@
-"""The GAN as a ``keras.Model`` with its own ``train_step``, and its callbacks (chapters 3-5).
+"""The GAN as a ``keras.Model`` with its own ``train_step``, and its callbacks (chapters 3-6).
 
 Chapter 4 writes the same training step three ways (the article's ``train_on_batch`` loop, an
 explicit ``tf.GradientTape`` step, and this class) and explains why this one is the one to use:
 each half-step differentiates only the weights it updates, so nothing has to be "frozen" and the
-Keras 3 ``trainable`` trap cannot bite.
+Keras 3 ``trainable`` trap cannot bite. Chapter 6 plays other games with the same step:
+``compile(loss="wgan-gp")`` (a critic, a gradient penalty, ``n_critic`` critic steps per
+generator step) or ``loss="hinge"``, the losses of :data:`course_lib.losses.GAN_LOSSES`.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from tqdm.auto import tqdm
 from course_lib import checkpoints, losses, plotting
 from course_lib.validation import (
     check_fit_data,
+    check_gan_loss,
     check_gan_optimizers,
-    check_generator_loss,
     check_label_smoothing,
     check_latent,
     check_models,
     check_positive_int,
+    check_positive_number,
     check_seed,
     output_range,
 )
@@ -61,7 +64,7 @@ class GAN(keras.Model):
 
     Args:
         generator: maps ``(n, latent_dim)`` noise to samples (images or vectors).
-        discriminator: maps samples to logits ``(n, 1)``.
+        discriminator: maps samples to logits ``(n, 1)`` (a critic's scores for WGAN-GP).
         latent_dim: size of the noise vector; must match the generator's input.
         seed: seeds the noise drawn in ``train_step`` (a ``keras.random.SeedGenerator``).
         augment: optional differentiable function ``f(images) -> images`` applied to real and
@@ -104,14 +107,23 @@ class GAN(keras.Model):
 
     # ------------------------------------------------------------------ configuration
     def compile(self, d_optimizer=None, g_optimizer=None, generator_loss="non_saturating",
-                label_smoothing=0.0, **kwargs):
-        """Set both optimizers and the generator loss (``"non_saturating"`` or ``"minimax"``).
+                label_smoothing=0.0, loss=None, n_critic=1, gp_weight=10.0, **kwargs):
+        """Set both optimizers and the game: ``loss`` is one of ``cl.losses.GAN_LOSSES``
+        (``"non_saturating"``, ``"minimax"``, ``"wgan-gp"``, ``"hinge"``); left out, the
+        chapter 3 ``generator_loss`` (``"non_saturating"`` or ``"minimax"``) names it.
 
-        ``label_smoothing`` (one-sided, e.g. 0.1) softens the discriminator's real targets.
+        ``label_smoothing`` (one-sided, e.g. 0.1) softens the cross-entropy's real targets.
+        ``n_critic`` discriminator (critic) steps run per generator step, each with fresh noise
+        on the same real batch; ``gp_weight`` is WGAN-GP's lambda (chapter 6).
         """
         check_gan_optimizers(d_optimizer, g_optimizer, self.discriminator, self.generator)
-        self.generator_loss_name = check_generator_loss(generator_loss, losses.GENERATOR_LOSSES)
         self.label_smoothing = check_label_smoothing(label_smoothing)
+        self.loss_name = check_gan_loss(loss, generator_loss, self.label_smoothing,
+                                        losses.GAN_LOSSES)
+        self.generator_loss_name = self.loss_name  # chapter 3's name for it
+        self.game = losses.GAN_LOSSES[self.loss_name]
+        self.n_critic = check_positive_int("n_critic", n_critic)
+        self.gp_weight = check_positive_number("gp_weight", gp_weight)
         super().compile(**kwargs)
         self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
         # Create the optimizers' moment estimates now, in the strategy the models live in:
@@ -147,13 +159,16 @@ class GAN(keras.Model):
 
     # ------------------------------------------------------------------ the training step
     def d_step(self, real, share=None):
-        """One discriminator update on a batch of real samples; G is not touched."""
-        z = self._noise(tf.shape(real)[0])
-        fake = self.generator(z, training=True)
+        """One discriminator (critic) update on a batch of real samples; G is not touched."""
+        fake = self.generator(self._noise(tf.shape(real)[0]), training=True)
+        real, fake = self._see(real), self._see(fake)
         with tf.GradientTape() as tape:
-            real_logits = self.discriminator(self._see(real), training=True)
-            fake_logits = self.discriminator(self._see(fake), training=True)
-            d_loss = losses.discriminator_loss(real_logits, fake_logits, self.label_smoothing)
+            real_logits = self.discriminator(real, training=True)
+            fake_logits = self.discriminator(fake, training=True)
+            d_loss = self._discriminator_loss(real_logits, fake_logits)
+            if self.game.penalised:  # WGAN-GP: keep the critic 1-Lipschitz
+                d_loss += losses.gradient_penalty(self._critic, real, fake, self._alpha(real),
+                                                  self.gp_weight)
             weighted = self._scaled(d_loss, share)
         weights = self.discriminator.trainable_weights
         self.d_optimizer.apply_gradients(zip(tape.gradient(weighted, weights), weights, strict=True))
@@ -167,7 +182,7 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             fake = self.generator(z, training=True)
             fake_logits = self.discriminator(self._see(fake), training=True)
-            g_loss = losses.GENERATOR_LOSSES[self.generator_loss_name](fake_logits)
+            g_loss = self.game.generator(fake_logits)
             weighted = self._scaled(g_loss, share)
         weights = self.generator.trainable_weights
         self.g_optimizer.apply_gradients(zip(tape.gradient(weighted, weights), weights, strict=True))
@@ -178,7 +193,8 @@ class GAN(keras.Model):
         real = tf.cast(real, self.compute_dtype)
         n = tf.shape(real)[0]
         share = self._share(n)  # None on one device
-        d_loss, acc_real, acc_fake = self.d_step(real, share)
+        for _ in range(self.n_critic):  # n_critic critic steps per generator step
+            d_loss, acc_real, acc_fake = self.d_step(real, share)
         g_loss = self.g_step(n, share)
         # A NaN gradient can hide behind a finite loss; the NaN weights it leaves flag the step.
         d_loss = nan_unless_finite(d_loss, self.discriminator.trainable_weights)
@@ -195,36 +211,29 @@ class GAN(keras.Model):
                 value = tf.where(weight > 0, value, tf.zeros_like(value))
             tracker.update_state(value, sample_weight=weight)
 
-    def _noise(self, batch_size):
-        """Standard-normal noise ``(batch_size, latent_dim)`` from the GAN's seed generator.
+    def _discriminator_loss(self, real_logits, fake_logits):
+        if self.game.cross_entropy:
+            return self.game.discriminator(real_logits, fake_logits, self.label_smoothing)
+        return self.game.discriminator(real_logits, fake_logits)
 
-        Under a multi-replica strategy every replica would draw the *same* noise from the
-        mirrored seed, so the replica id is folded into the seed: each replica gets its own.
-        """
-        ctx = tf.distribute.get_replica_context()
-        if ctx is None or ctx.num_replicas_in_sync == 1:
-            return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
-        seed = self.seed_generator.next()
-        seed = tf.cast(tf.math.floormod(seed, tf.int32.max - 1), tf.int32)
-        seed = tf.random.experimental.stateless_fold_in(seed, ctx.replica_id_in_sync_group)
-        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=seed,
-                                          dtype=keras.config.floatx())
+    def _critic(self, x):
+        return self.discriminator(x, training=True)
+
+    def _noise(self, batch_size):
+        """Standard-normal noise ``(batch_size, latent_dim)`` from the GAN's seed generator."""
+        return _draw(self.seed_generator, (batch_size, self.latent_dim), "normal")
+
+    def _alpha(self, real):
+        """One uniform [0, 1) weight per sample, ``(n, 1, ..., 1)``: the penalty's interpolates."""
+        shape = (tf.shape(real)[0],) + (1,) * (real.shape.rank - 1)
+        return _draw(self.seed_generator, shape, "uniform")
 
     def _see(self, x):
         return self.augment(x) if self.augment is not None else x
 
     @staticmethod
     def _share(batch_size):
-        """This replica's share of the global batch, or None when there is one replica.
-
-        A replica's mean loss times its share, summed over replicas (the optimizer all-reduces
-        gradients by SUM), is the mean over the global batch, even for uneven splits.
-        """
-        ctx = tf.distribute.get_replica_context()
-        if ctx is None or ctx.num_replicas_in_sync == 1:
-            return None
-        n = tf.cast(batch_size, tf.float32)
-        return n / ctx.all_reduce(tf.distribute.ReduceOp.SUM, n)
+        return _replica_share(batch_size)
 
     @staticmethod
     def _scaled(loss, share):
@@ -282,6 +291,36 @@ class GAN(keras.Model):
         outs = [np.asarray(self.generator(z[i:i + batch_size], training=False))
                 for i in range(0, len(z), batch_size)]
         return np.concatenate(outs, axis=0)
+
+
+def _draw(seed_generator, shape, kind):
+    """Normal or uniform numbers from ``seed_generator`` (the GAN's noise, chapter 3).
+
+    Under a multi-replica strategy every replica would draw the *same* numbers from the
+    mirrored seed, so the replica id is folded into the seed: each replica gets its own.
+    """
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None or ctx.num_replicas_in_sync == 1:
+        draw = keras.random.normal if kind == "normal" else keras.random.uniform
+        return draw(shape, seed=seed_generator)
+    seed = seed_generator.next()
+    seed = tf.cast(tf.math.floormod(seed, tf.int32.max - 1), tf.int32)
+    seed = tf.random.experimental.stateless_fold_in(seed, ctx.replica_id_in_sync_group)
+    draw = tf.random.stateless_normal if kind == "normal" else tf.random.stateless_uniform
+    return draw(shape, seed=seed, dtype=keras.config.floatx())
+
+
+def _replica_share(batch_size):
+    """This replica's share of the global batch, or None when there is one replica.
+
+    A replica's mean loss times its share, summed over replicas (the optimizer all-reduces
+    gradients by SUM), is the mean over the global batch, even for uneven splits.
+    """
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None or ctx.num_replicas_in_sync == 1:
+        return None
+    n = tf.cast(batch_size, tf.float32)
+    return n / ctx.all_reduce(tf.distribute.ReduceOp.SUM, n)
 
 
 def nan_unless_finite(loss, weights):

@@ -22,6 +22,7 @@ __all__ = [
     "check_feature_sets",
     "check_finite",
     "check_fit_data",
+    "check_gan_loss",
     "check_gan_optimizers",
     "check_generator_loss",
     "check_images",
@@ -405,6 +406,33 @@ def check_generator_loss(name, known) -> str:
             f"{sorted(known)}; pass generator_loss='non_saturating' (the usual choice, chapter 3)."
         )
     return name
+
+
+def check_gan_loss(loss, generator_loss, label_smoothing, known) -> str:
+    """The name of the GAN's game from ``compile``'s ``loss`` (one of ``known``, chapter 6) or,
+    when ``loss`` is None, its older ``generator_loss`` (chapter 3); label smoothing is a
+    cross-entropy idea, so it is refused for the other games."""
+    if loss is None:
+        return check_generator_loss(generator_loss, {"non_saturating", "minimax"})
+    if not isinstance(loss, str):
+        raise TypeError(f"GAN.compile: loss must be a name (str), got {type(loss).__name__} "
+                        f"({loss!r}). Pass one of {sorted(known)}, e.g. loss='wgan-gp'.")
+    if loss not in known:
+        raise ValueError(
+            f"GAN.compile: unknown loss {loss!r}. Expected one of {sorted(known)}; pass "
+            "loss='non_saturating' (chapter 3) or loss='wgan-gp' (chapter 6)."
+        )
+    if generator_loss != "non_saturating" and generator_loss != loss:
+        raise ValueError(
+            f"GAN.compile: loss={loss!r} and generator_loss={generator_loss!r} disagree. "
+            "loss names the whole game; leave generator_loss out."
+        )
+    if label_smoothing and not known[loss].cross_entropy:
+        raise ValueError(
+            f"GAN.compile: label_smoothing={label_smoothing} softens cross-entropy targets, "
+            f"but loss={loss!r} has none. Leave label_smoothing out (0.0) for this loss."
+        )
+    return loss
 
 
 def check_label_smoothing(value) -> float:

@@ -164,3 +164,37 @@ def _rule(pick, both=True):
 def test_diagnose_separates_the_last_epoch_v_minus_3_and_or(wrong, phrase):
     result = run("ch06.diagnose", wrong)
     assert result.passed is False and phrase in result.message, result.text()
+
+
+# ------------------------------------------------------------------- gradient_penalty
+def _gp(grad_fn, real, fake, alpha, weight=10.0, x_hat=None, norm=None, outer=None,
+        reduce=np.mean):
+    x = alpha * real + (1 - alpha) * fake if x_hat is None else x_hat(real, fake, alpha)
+    g = np.asarray(grad_fn(x))
+    n = np.sqrt(np.sum(g**2, axis=1)) if norm is None else norm(g)
+    return float(weight * reduce((n - 1) ** 2 if outer is None else outer(n)))
+
+
+def test_gradient_penalty_reference_passes_and_unattempted_is_not_a_failure():
+    assert run("ch06.gradient_penalty", _gp).passed is True
+    assert run("ch06.gradient_penalty", not_attempted).passed is None
+
+
+@pytest.mark.parametrize(("mistake", "phrase"), [
+    (dict(x_hat=lambda r, f, a: r), "at the real samples"),
+    (dict(x_hat=lambda r, f, a: a * f + (1 - a) * r), "alpha weighting the fakes"),
+    (dict(norm=lambda g: np.sqrt(np.sum(g**2))), "one norm over the whole batch"),
+    (dict(norm=lambda g: np.sum(g**2, axis=1)), "the squared norm"),
+    (dict(outer=lambda n: np.maximum(n - 1, 0) ** 2), "one-sided penalty"),
+    (dict(reduce=np.sum), "the sum over the batch"),
+])
+def test_gradient_penalty_names_the_mistake(mistake, phrase):
+    result = run("ch06.gradient_penalty", lambda g, r, f, a, weight=10.0: _gp(
+        g, r, f, a, weight, **mistake))
+    assert result.passed is False and phrase in result.message, result.text()
+
+
+def test_gradient_penalty_that_ignores_lambda_is_named():
+    no_lambda = run("ch06.gradient_penalty", lambda g, r, f, a, weight=10.0: _gp(g, r, f, a, 1.0))
+    fixed = run("ch06.gradient_penalty", lambda g, r, f, a, weight=10.0: _gp(g, r, f, a, 10.0))
+    assert "lambda left out" in no_lambda.message and "fixed at 10" in fixed.message

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 SCRIPT = textwrap.dedent("""
@@ -47,7 +48,22 @@ SCRIPT = textwrap.dedent("""
         _scaled = staticmethod(lambda loss, share: loss)  # the bug: per-replica mean, summed
 
 
-    def build(strategy, cls, weights=None):
+    class FixedMixGAN(FixedNoiseGAN):
+        # the gradient penalty's interpolation weights, controlled the same way as the noise
+        def _alpha(self, real):
+            ctx = tf.distribute.get_replica_context()
+            replica = ctx.replica_id_in_sync_group if ctx is not None else 0
+            a = tf.random.stateless_uniform((BATCH, 1, 1, 1),
+                                            seed=tf.cast(self.seed_generator.next(), tf.int32))
+            n = tf.shape(real)[0]
+            return a[tf.cast(replica, tf.int32) * n:(tf.cast(replica, tf.int32) + 1) * n]
+
+
+    class UnscaledMixGAN(FixedMixGAN):
+        _scaled = staticmethod(lambda loss, share: loss)
+
+
+    def build(strategy, cls, weights=None, loss=None, lr=0.5):
         with strategy.scope():
             g = cl.models.mlp_generator(latent_dim=LATENT, hidden_units=8)
             d = cl.models.mlp_discriminator(hidden_units=8)
@@ -55,8 +71,9 @@ SCRIPT = textwrap.dedent("""
                 g.set_weights(weights[0])
                 d.set_weights(weights[1])
             gan = cls(g, d, latent_dim=LATENT, seed=5)
-            gan.compile(d_optimizer=keras.optimizers.SGD(0.5),
-                        g_optimizer=keras.optimizers.SGD(0.5))
+            gan.compile(d_optimizer=keras.optimizers.SGD(lr),
+                        g_optimizer=keras.optimizers.SGD(lr), loss=loss,
+                        n_critic=1 if loss is None else 2)
         return gan
 
 
@@ -83,6 +100,18 @@ SCRIPT = textwrap.dedent("""
                           for u, v in zip(start[1], single.discriminator.get_weights()))
     result["diff_mirrored"] = max_diff(single, twin)
     result["diff_unscaled"] = max_diff(single, unscaled)
+    # WGAN-GP, two critic steps per generator step: the gradient penalty is scaled alike
+    wgan = [build(strategy, cls, start, loss="wgan-gp", lr=0.02)
+            for strategy, cls in ((tf.distribute.get_strategy(), FixedMixGAN),
+                                  (mirrored, FixedMixGAN), (mirrored, UnscaledMixGAN))]
+    for gan in wgan:
+        gan.fit(x, **fit)
+    result["wgan_moved"] = max(float(np.abs(u - v).max())
+                               for u, v in zip(start[1], wgan[0].discriminator.get_weights()))
+    result["wgan_diff_mirrored"] = max_diff(wgan[0], wgan[1])
+    result["wgan_diff_unscaled"] = max_diff(wgan[0], wgan[2])
+    real_wgan = build(mirrored, cl.training.GAN, start, loss="wgan-gp", lr=0.02)
+    result["wgan_real_history"] = real_wgan.fit(x, **fit).history
     result["seed_state"] = twin.seed_generator.state.numpy().tolist()
     result["seed_state_single"] = single.seed_generator.state.numpy().tolist()
 
@@ -122,6 +151,14 @@ def test_two_replicas_take_the_same_step_as_one_device(result):
     assert result["moved"] > 1e-2  # training really changed the weights ...
     assert result["diff_mirrored"] < 1e-5  # ... identically on one device and on two replicas
     assert result["diff_unscaled"] > 100 * max(result["diff_mirrored"], 1e-7)  # a wrong scale shows
+
+
+def test_wgan_gp_with_its_gradient_penalty_takes_the_same_step_on_two_replicas(result):
+    assert result["wgan_moved"] > 1e-3
+    assert result["wgan_diff_mirrored"] < 1e-5
+    assert result["wgan_diff_unscaled"] > 100 * max(result["wgan_diff_mirrored"], 1e-7)
+    # the real GAN draws its own noise and interpolation weights on each replica
+    assert all(np.isfinite(v).all() for v in result["wgan_real_history"].values())
 
 
 def test_metrics_aggregate_over_the_global_batch(result):

@@ -133,16 +133,16 @@ def test_nan_loss_stops_the_cli_and_a_lower_learning_rate_continues(tmp_path):
         import tensorflow as tf
         import course_lib.tools.cli
         from course_lib import losses
-        real, calls = losses.discriminator_loss, tf.Variable(0)
+        game, calls = losses.GAN_LOSSES["non_saturating"], tf.Variable(0)
         def poisoned(*args, **kwargs):
             calls.assign_add(1)
-            return real(*args, **kwargs) + tf.where(calls > 20, float("nan"), 0.0)
-        losses.discriminator_loss = poisoned
+            return game.discriminator(*args, **kwargs) + tf.where(calls > 20, float("nan"), 0.0)
+        losses.GAN_LOSSES["non_saturating"] = game._replace(discriminator=poisoned)
         err = io.StringIO()
         with contextlib.redirect_stderr(err):
             first = course_lib.tools.cli.main(json.loads(sys.argv[1]))
         print(json.dumps({"code": first, "stderr": err.getvalue()}))
-        losses.discriminator_loss = real
+        losses.GAN_LOSSES["non_saturating"] = game
         sys.exit(course_lib.tools.cli.main(json.loads(sys.argv[2])))
     """)
     base = ["train-cats", "--out", "run", *FAST]

@@ -310,3 +310,81 @@ def _diagnose(answer):
                   f"{first[0]}.", expected=first[2], found=found[wrong[0]],
                   hint="Judge np.mean(history[key][-3:]) for each key; diversity < 0.5 first, "
                   "then d_acc_real > 0.95 and d_acc_fake > 0.95.")
+
+
+# ------------------------------------------------------------ WGAN-GP's gradient penalty
+def _penalty(grad_fn, real, fake, alpha, weight=10.0, mix=None, norm=None, outer=None,
+             reduce=np.mean):
+    """The gradient penalty, with one of its parts swapped for a learner's version."""
+    x_hat = alpha * real + (1 - alpha) * fake if mix is None else mix(real, fake, alpha)
+    grads = np.asarray(grad_fn(x_hat), np.float64)
+    norms = np.sqrt(np.sum(grads**2, axis=1)) if norm is None else norm(grads)
+    terms = (norms - 1.0) ** 2 if outer is None else outer(norms)
+    return float(weight * reduce(terms))
+
+
+def _gp_cases():
+    """(description, grad_fn, real, fake, alpha, weight): critics whose gradient is known."""
+    rng = np.random.default_rng(6)
+    real, fake = rng.normal(size=(2, 8, 5))
+    alpha = rng.uniform(0.05, 0.95, size=(8, 1))
+    w = np.array([0.3, -0.2, 0.9, 0.1, -0.4])
+    return [
+        ("a linear critic f(x) = w.x (gradient w)", lambda x: np.tile(w, (len(x), 1)), real,
+         fake, alpha, 10.0),
+        ("f(x) = |x|^2 / 2 (gradient x)", lambda x: np.array(x, np.float64), real, fake, alpha,
+         10.0),
+        ("f(x) = |x|^2 (gradient 2x), lambda = 1", lambda x: 2.0 * np.asarray(x), real * 0.3,
+         fake * 0.2, alpha[::-1], 1.0),
+    ]
+
+
+_GP_MISTAKES = [
+    ("the penalty taken at the real samples, not at the interpolates",
+     dict(mix=lambda r, f, a: r), "x_hat = alpha * real + (1 - alpha) * fake"),
+    ("the penalty taken at the fake samples, not at the interpolates",
+     dict(mix=lambda r, f, a: f), "x_hat = alpha * real + (1 - alpha) * fake"),
+    ("alpha weighting the fakes: alpha * fake + (1 - alpha) * real",
+     dict(mix=lambda r, f, a: a * f + (1 - a) * r), "alpha weights the REAL samples."),
+    ("one norm over the whole batch", dict(norm=lambda g: np.sqrt(np.sum(g**2))),
+     "Take one norm per sample: np.sqrt(np.sum(g**2, axis=1))."),
+    ("the squared norm |g|^2 in place of |g|", dict(norm=lambda g: np.sum(g**2, axis=1)),
+     "The norm is the square root of the sum of squares."),
+    ("|g| - 1 not squared", dict(outer=lambda n: np.abs(n - 1.0)), "Square it: (|g| - 1)^2."),
+    ("a one-sided penalty max(0, |g| - 1)^2", dict(outer=lambda n: np.maximum(n - 1, 0) ** 2),
+     "WGAN-GP penalises gradients below 1 too: (|g| - 1)^2."),
+    ("the sum over the batch in place of the mean", dict(reduce=np.sum),
+     "Average over the samples: np.mean."),
+    ("lambda left out", dict(weight=1.0), "Multiply by weight (lambda = 10)."),
+    ("lambda fixed at 10, whatever weight is passed", dict(weight=10.0),
+     "Use the weight argument, not the constant 10."),
+    ("the norm of the batch-mean gradient",
+     dict(norm=lambda g: np.full(len(g), np.sqrt(np.sum(np.mean(g, axis=0) ** 2)))),
+     "Take each sample's own gradient norm, then average the penalties."),
+]
+
+
+@register("ch06.gradient_penalty", "WGAN-GP's gradient penalty at interpolates",
+          expects="one number: the penalty")
+def _gradient_penalty(answer):
+    cases = _gp_cases()
+    found, expected, relations = [], [], []
+    for _d, grad_fn, real, fake, alpha, weight in cases:
+        value = as_array(answer(grad_fn, real.copy(), fake.copy(), alpha.copy(), weight),
+                         "gradient_penalty(...)")
+        if value.size != 1:
+            raise Failure("Return one number: the penalty averaged over the batch.",
+                          expected="a float", found=f"shape {value.shape}",
+                          hint="np.mean over the samples' (|g| - 1)^2, times weight.")
+        found.append(float(value.reshape(())))
+        expected.append(_penalty(grad_fn, real, fake, alpha, weight))
+    for name, parts, hint in _GP_MISTAKES:
+        values = [_penalty(g, r, f, a, **{"weight": w, **parts}) for _d, g, r, f, a, w in cases]
+        relations.append(known(values, f"Your penalty is that of {name}.", hint,
+                               key="ch06.gradient_penalty.listed"))
+    close(np.array(found), np.array(expected), "Your gradient penalty", rtol=1e-6, atol=1e-9,
+          probe=Probe(labels=[c[0] for c in cases], counts={"batch": 8}), relations=relations,
+          hint="x_hat = alpha*real + (1-alpha)*fake; g = grad_fn(x_hat); per-sample norm "
+          "|g|; weight * mean((|g| - 1)^2).")
+    return ("Right for a linear critic (the same gradient everywhere) and for critics whose "
+            "gradient depends on where x_hat lies: interpolates, per-sample norms, lambda.")

@@ -64,6 +64,10 @@ def _learning_rate(text):
     return check(text)
 
 
+#: ``cl.recipes.LOSSES``' names, spelled out so that parsing needs no TensorFlow (a test checks).
+LOSS_NAMES = ("non_saturating", "minimax", "wgan-gp", "hinge")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m course_lib",
                                      description="Generative AI in practice: course tools.")
@@ -83,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--latent-dim", type=_positive("--latent-dim"))
     t.add_argument("--learning-rate", type=_learning_rate,
                    help="Adam's learning rate for every network (may be lowered on --resume)")
+    t.add_argument("--loss", choices=LOSS_NAMES,
+                   help="the game (chapter 6): non_saturating (default), minimax, wgan-gp, hinge; "
+                        "its learning rate, epochs and critic steps are the defaults")
+    t.add_argument("--n-critic", type=_positive("--n-critic"),
+                   help="critic steps per generator step (default: the loss's, 1; the WGAN-GP "
+                        "paper uses 5)")
     t.add_argument("--num-samples", type=_positive("--num-samples"),
                    help="samples written to samples.npy")
     t.add_argument("--out", required=True, help="run directory (created if missing)")
@@ -168,7 +178,7 @@ def _add_grade_doctor(sub) -> None:
 
 #: The train-cats options that are fields of ``TrainCatsConfig``.
 CONFIG_OPTIONS = ("model", "epochs", "batch_size", "seed", "latent_dim", "learning_rate",
-                  "num_samples", "strategy")
+                  "num_samples", "strategy", "loss", "n_critic")
 
 
 def config_fields(args) -> dict:
