@@ -46,6 +46,7 @@ from keras import layers
 from course_lib import vae as vae_module
 from course_lib.validation import (
     check_binary_images,
+    check_dataset_sample,
     check_images,
     check_learning_rate,
     check_levels,
@@ -203,7 +204,7 @@ class PixelCNN(keras.Model):
     def quantise(self, images) -> np.ndarray:
         """Images in [-1, 1] -> the nearest level's value (black/white at 0 when levels=2)."""
         x = check_images(images, "images", shape=IMAGE_SHAPE, value_range=(-1.0, 1.0))
-        return self.level_values[self._level_index(x).numpy()]
+        return self.level_values[self._level_index(x).numpy()][..., None]
 
     def _level_index(self, x):
         k = tf.round((tf.cast(x, tf.float32) + 1.0) / 2.0 * (self.levels - 1))
@@ -260,6 +261,7 @@ class PixelCNN(keras.Model):
                              "are the images' own pixels (teacher forcing).")
         epochs = check_positive_int("epochs", epochs)
         if isinstance(x, tf.data.Dataset):
+            check_dataset_sample(x, IMAGE_SHAPE, (-1.0, 1.0))  # one rule for data, as arrays
             kwargs.setdefault("shuffle", False)
         else:
             x = check_images(x, "x", shape=IMAGE_SHAPE, value_range=(-1.0, 1.0))
