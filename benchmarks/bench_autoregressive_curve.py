@@ -31,6 +31,8 @@ def parse():
     p.add_argument("--batch-size", type=int, default=D["batch_size"])
     p.add_argument("--learning-rate", type=float, default=D["learning_rate"])
     p.add_argument("--samples", type=int, default=1000)
+    p.add_argument("--temperatures", default="1.0",
+                   help="sampling temperatures scored at each milestone, e.g. 1.0,0.9")
     return p.parse_args()
 
 
@@ -44,7 +46,7 @@ def main():
     steps = len(cats) // args.batch_size
     print(f"levels {args.levels}, width {args.width}, depth {args.depth}, batch "
           f"{args.batch_size}, lr {args.learning_rate}: {model.count_params():,} params")
-    print("epochs  train_s  sample_s      fd  floor  cat_frac  memorised  bits/px  load")
+    print("epochs  train_s  sample_s      fd  floor  cat_frac  memorised  bits/px  temp  load")
     trained, seconds = 0, 0.0
     for m in milestones:
         ds = cl.data.as_dataset(cats, args.batch_size, seed=0, epochs=m, start_epoch=trained)
@@ -52,14 +54,16 @@ def main():
         model.fit(ds, epochs=m, initial_epoch=trained, steps_per_epoch=steps, verbose=0)
         seconds += time.perf_counter() - t0
         trained = m
-        t0 = time.perf_counter()
-        samples = model.generate(args.samples, seed=1234)
-        sample_s = time.perf_counter() - t0
-        s = cl.evaluation.score(samples)
         bpp = ar.bits_per_pixel(model, model.quantise(cats))
-        print(f"{m:6d} {seconds:8.1f} {sample_s:9.1f} {s['fd']:7.2f} {s['fd_floor']:6.2f} "
-              f"{s['cat_fraction']:9.2f} {s['memorised_fraction']:10.3f} {bpp:8.3f}  "
-              f"{os.getloadavg()[0]:.1f}", flush=True)
+        for temperature in (float(t) for t in args.temperatures.split(",")):
+            model.temperature = temperature
+            t0 = time.perf_counter()
+            samples = model.generate(args.samples, seed=1234)
+            sample_s = time.perf_counter() - t0
+            s = cl.evaluation.score(samples)
+            print(f"{m:6d} {seconds:8.1f} {sample_s:9.1f} {s['fd']:7.2f} {s['fd_floor']:6.2f} "
+                  f"{s['cat_fraction']:9.2f} {s['memorised_fraction']:10.3f} {bpp:8.3f}  "
+                  f"T={temperature:g}  {os.getloadavg()[0]:.1f}", flush=True)
 
 
 if __name__ == "__main__":

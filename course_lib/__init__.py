@@ -17,6 +17,8 @@ Each module is imported the first time it is used (``cl.training`` imports
 
 Where each chapter's code lives (chapter -> module):
 
+==========================  ==============================================================
+7 An autoregressive model   ``autoregressive`` (a PixelCNN, bits per pixel)
 ==========================  =============================================================="""
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ __version__ = "0.1.0"
 
 #: The learner-facing modules, imported on first use.
 _MODULES = (
-    "article", "augment", "checkpoints", "checks", "compat", "cost", "data", "distributions",
-    "evaluation", "files", "losses", "models", "plotting", "recipes", "runtime", "startup", "toy",
+    "article", "augment", "autoregressive", "checkpoints", "checks", "compat", "cost", "data",
+    "distributions", "evaluation", "files", "losses", "models", "plotting", "recipes", "runtime", "startup", "toy",
     "training", "vae", "validation",
 )
 #: Modules that never import TensorFlow (the command line's tools use them).
@@ -45,7 +47,7 @@ _TF_FREE = ("files", "rundir", "startup")
 _FUNCTIONS = {"cap_threads": "runtime", "set_seed": "runtime"}
 
 __all__ = sorted([
-    "article", "augment", "cap_threads", "checkpoints", "checks", "cost", "data",
+    "article", "augment", "autoregressive", "cap_threads", "checkpoints", "checks", "cost", "data",
     "distributions", "evaluation", "losses", "models", "plotting", "recipes", "runtime",
     "set_seed", "toy", "training", "vae",
 ])

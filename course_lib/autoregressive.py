@@ -53,6 +53,7 @@ from course_lib.validation import (
     check_mask_type,
     check_on_levels,
     check_positive_int,
+    check_positive_number,
     check_seed,
 )
 
@@ -147,7 +148,11 @@ class PixelCNN(keras.Model):
 
     ``model(x)`` maps images on the levels to logits ``(n, 28, 28, levels)``: at pixel i the
     logits of p(x_i | x_<i). ``compile(optimizer=...)`` then ``fit(images)``; the metrics are
-    ``loss`` (-log p(x) per pixel, nats) and ``bits_per_pixel`` (the same in bits).
+    ``loss`` (-log p(x) per pixel, nats) and ``bits_per_pixel`` (the same in bits). A learned
+    per-position vector is added after the first layer (a GPT's position embedding): it tells
+    each pixel where it is, which the masked convolutions alone only see near the borders.
+    ``temperature`` (an attribute, default 1.0) divides the logits when sampling, as a GPT's
+    does: below 1 each pixel is drawn more greedily (no longer from the model's p(x)).
     """
 
     def __init__(self, width: int = DEFAULTS["width"], depth: int = DEFAULTS["depth"],
@@ -171,6 +176,9 @@ class PixelCNN(keras.Model):
         self.hidden = layers.Dense(width, activation="relu", kernel_initializer=init(200),
                                    name="hidden")
         self.out = layers.Dense(levels, kernel_initializer=init(201), name="logits")
+        self.position = self.add_weight(name="position", shape=(28, 28, width),
+                                        initializer="zeros")
+        self.temperature = 1.0
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.bpp_tracker = keras.metrics.Mean(name="bits_per_pixel")
         self.diverged_at = None
@@ -195,7 +203,7 @@ class PixelCNN(keras.Model):
         return np.linspace(-1.0, 1.0, self.levels).astype(np.float32)
 
     def call(self, x, training=False):
-        h = self.first(x)
+        h = self.first(x) + self.position  # where a pixel is, as a GPT's position embedding
         for conv, mix in zip(self.convs, self.mixes, strict=True):
             h = h + mix(tf.nn.relu(conv(tf.nn.relu(h))))
         return self.out(self.hidden(tf.nn.relu(h)))
@@ -314,9 +322,11 @@ class _CachedSampler:
                                  trainable=False)
         self.rows = [tf.Variable(tf.zeros((1, 2, 30, w)), shape=tf.TensorShape([None, 2, 30, w]),
                                  trainable=False) for _ in model.convs]
+        self.temperature = tf.Variable(1.0, trainable=False)
         self.run = tf.function(self._run, reduce_retracing=True)
 
     def __call__(self, seed, size):
+        self.temperature.assign(check_positive_number("temperature", self.model.temperature))
         self.image.assign(tf.zeros((size, 31, 34, 1)))
         for cache in self.rows:
             cache.assign(tf.zeros((size, 2, 30, self.model.width)))
@@ -324,7 +334,7 @@ class _CachedSampler:
 
     def _logits_at(self, r, c):
         m = self.model
-        h = m.first.at(self.image[:, r:r + 4, c:c + 7, :])
+        h = m.first.at(self.image[:, r:r + 4, c:c + 7, :]) + m.position[r, c]
         for conv, mix, cache in zip(m.convs, m.mixes, self.rows, strict=True):
             cache[:, r % 2, c + 1, :].assign(tf.nn.relu(h))
             patch = tf.stack([cache[:, (r + 1) % 2, c:c + 3, :], cache[:, r % 2, c:c + 3, :]],
@@ -336,7 +346,7 @@ class _CachedSampler:
         values = tf.constant(self.model.level_values)
         for t in tf.range(PIXELS):
             r, c = t // 28, t % 28
-            logits = self._logits_at(r, c)
+            logits = self._logits_at(r, c) / self.temperature
             k = tf.random.stateless_categorical(logits, 1, seed=tf.random.experimental.
                                                 stateless_fold_in(seed, t))[:, 0]
             self.image[:, r + 3, c + 3, 0].assign(tf.gather(values, k))

@@ -105,6 +105,8 @@ def test_sampling_draws_each_pixel_from_its_conditional():
     sampler's random numbers: every pixel comes out the same, so the fast sampler used
     exactly the conditionals p(x_i | x_<i) that training and log_prob use."""
     model = tiny(levels=3, seed=4)
+    rng = np.random.default_rng(0)
+    model.position.assign(rng.normal(size=model.position.shape).astype(np.float32))
     x = model.generate(5, seed=7)
     k = np.round((x + 1) * 1.0).astype(int).reshape(5, 784)
     logits = np.asarray(model(x)).reshape(5, 784, 3)
@@ -114,6 +116,15 @@ def test_sampling_draws_each_pixel_from_its_conditional():
                                         seed=tf.random.experimental.stateless_fold_in(seed, t))[:, 0]
         for t in range(784)], axis=1)
     np.testing.assert_array_equal(redrawn, k)
+
+
+def test_temperature_sharpens_the_draws_and_is_checked():
+    model = _fixed_distribution(2, [0.3, 0.7])
+    model.temperature = 0.05  # nearly greedy: every pixel takes the likelier level
+    assert np.mean(model.generate(2, seed=0) == 1.0) > 0.99
+    model.temperature = 0.0
+    with pytest.raises(ValueError, match="temperature"):
+        model.generate(1)
 
 
 def _fixed_distribution(levels, probs) -> ar.PixelCNN:
