@@ -16,7 +16,7 @@ from course_lib import autoregressive as ar
 
 def tiny(levels=3, seed=1, **kw) -> ar.PixelCNN:
     model = ar.PixelCNN(width=kw.pop("width", 6), depth=kw.pop("depth", 2), levels=levels,
-                        seed=seed)
+                        seed=seed, flip=kw.pop("flip", False))
     model.compile(optimizer=keras.optimizers.Adam(kw.pop("learning_rate", 1e-2)))
     return model
 
@@ -186,12 +186,12 @@ def _train(model, cats, start, stop):
 
 def test_resume_from_checkpoint_items_is_exact(tmp_path):
     cats = cl.data.load_cats()[:16]
-    straight = tiny(seed=5)
+    straight = tiny(seed=5, flip=True)  # the flips draw random numbers: their state is saved
     _train(straight, cats, 0, 2)
-    first = tiny(seed=5)
+    first = tiny(seed=5, flip=True)
     _train(first, cats, 0, 1)
     path = tf.train.Checkpoint(**first.checkpoint_items()).write(str(tmp_path / "ar"))
-    resumed = tiny(seed=9)  # other initial weights: the checkpoint must replace them all
+    resumed = tiny(seed=9, flip=True)  # other weights and seeds: the checkpoint replaces all
     tf.train.Checkpoint(**resumed.checkpoint_items()).read(path).assert_consumed()
     _train(resumed, cats, 1, 2)
     for a, b in zip(straight.get_weights(), resumed.get_weights(), strict=True):
