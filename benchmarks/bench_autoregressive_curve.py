@@ -33,6 +33,8 @@ def parse():
     p.add_argument("--batch-size", type=int, default=D["batch_size"])
     p.add_argument("--learning-rate", type=float, default=D["learning_rate"])
     p.add_argument("--samples", type=int, default=1000)
+    p.add_argument("--decay", action="store_true",
+                   help="cosine learning-rate decay over the last milestone's epochs")
     p.add_argument("--no-flip", action="store_true", help="train without left-right flips")
     p.add_argument("--png", default=None, help="save the last samples' grid to this file")
     p.add_argument("--temperatures", default="1.0",
@@ -44,12 +46,13 @@ def main():
     args = parse()
     cl.cap_threads(2)
     cats = cl.data.load_cats()
-    model = ar.build_autoregressive(seed=0, learning_rate=args.learning_rate, width=args.width,
-                                    depth=args.depth, levels=args.levels,
-                                    flip=not args.no_flip)
     milestones = [int(m) for m in args.milestones.split(",")]
     steps = len(cats) // args.batch_size
-    print(f"flip {not args.no_flip}, levels {args.levels}, width {args.width}, depth {args.depth}, batch "
+    decay = milestones[-1] * steps if args.decay else None
+    model = ar.build_autoregressive(seed=0, learning_rate=args.learning_rate, width=args.width,
+                                    depth=args.depth, levels=args.levels,
+                                    flip=not args.no_flip, decay_steps=decay)
+    print(f"decay {args.decay}, flip {not args.no_flip}, levels {args.levels}, width {args.width}, depth {args.depth}, batch "
           f"{args.batch_size}, lr {args.learning_rate}: {model.count_params():,} params")
     print("epochs  train_s  cpu_s  sample_s      fd  floor  cat_frac  memorised  bits/px  temp  load")
     trained, seconds, cpu = 0, 0.0, 0.0
