@@ -17,9 +17,32 @@ Each module is imported the first time it is used (``cl.training`` imports
 
 Where each chapter's code lives (chapter -> module):
 
-==========================  ==============================================================
-7 An autoregressive model   ``autoregressive`` (a PixelCNN, bits per pixel)
-==========================  =============================================================="""
+==========================  =====================================================================
+chapter                     modules
+==========================  =====================================================================
+0 welcome                   ``runtime`` (``set_seed``, ``cap_threads``), ``data`` (the cats)
+1 distributions             ``distributions`` (the normal distribution, likelihoods)
+2 cross-entropy             ``losses`` (binary cross-entropy on logits)
+3 GAN losses                ``losses`` (GAN losses), ``training`` (``GAN``, callbacks),
+                            ``toy`` (1-D and 2-D toy data, mode coverage)
+4 the article's GAN         ``article`` (the article's code, run and repaired), ``models``
+                            (generators, discriminators), ``validation`` (input checks),
+                            ``cost`` (FLOPs)
+5 cats case study           ``recipes`` (defaults, ``build_gan``, ``TrainCatsConfig``,
+                            ``train_cats``), ``families`` (the ``train-cats --model``
+                            registry), ``checkpoints`` (exact resume), ``evaluation``
+                            (Fréchet distance, scores), ``augment`` (DiffAugment), ``plotting``
+6 challenges and the VAE    ``vae`` (``cl.vae.VAE``: the one place the VAE lives), ``toy``;
+                            ``conditional`` (6b, the class-conditional GAN)
+7b autoregressive model    ``autoregressive`` (a PixelCNN: the causal mask, cached
+                            sampling, bits per pixel)
+exercises                   ``checks`` (feedback on the exercise notebooks)
+==========================  =====================================================================
+
+``compat`` gathers the few Keras internals course_lib relies on; ``files`` and ``rundir`` the
+run directory's atomic writes, lock and decisions. The course's tooling (command line, notebook
+tools) lives in ``course_lib.tools`` and is not imported here.
+"""
 
 from __future__ import annotations
 
@@ -37,18 +60,19 @@ __version__ = "0.1.0"
 
 #: The learner-facing modules, imported on first use.
 _MODULES = (
-    "article", "augment", "autoregressive", "checkpoints", "checks", "compat", "cost", "data",
-    "distributions", "evaluation", "files", "losses", "models", "plotting", "recipes", "runtime", "startup", "toy",
-    "training", "vae", "validation",
+    "article", "augment", "autoregressive", "checkpoints", "checks", "compat", "conditional",
+    "cost", "data", "distributions", "evaluation", "families", "files", "losses", "models", "plotting", "recipes",
+    "runtime", "startup", "toy", "training", "vae", "validation",
 )
 #: Modules that never import TensorFlow (the command line's tools use them).
-_TF_FREE = ("files", "rundir", "startup")
+_TF_FREE = ("families", "files", "rundir", "startup")
 #: Functions reached from the package itself, and the module that holds each.
 _FUNCTIONS = {"cap_threads": "runtime", "set_seed": "runtime"}
 
 __all__ = sorted([
-    "article", "augment", "autoregressive", "cap_threads", "checkpoints", "checks", "cost", "data",
-    "distributions", "evaluation", "losses", "models", "plotting", "recipes", "runtime",
+    "article", "augment", "autoregressive", "cap_threads", "checkpoints", "checks",
+    "conditional", "cost", "data", "distributions", "evaluation", "families", "losses", "models", "plotting", "recipes",
+    "runtime",
     "set_seed", "toy", "training", "vae",
 ])
 

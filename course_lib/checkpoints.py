@@ -1,8 +1,12 @@
-"""Checkpoints that resume a GAN exactly (chapter 5).
+"""Checkpoints that resume a training run exactly: a GAN's (chapter 5), a VAE's, any family's.
 
 A ``.keras`` file cannot resume a GAN: it holds one model, not both networks, both optimizers'
 moment estimates, the step and the noise generator's state. A ``tf.train.Checkpoint`` of all of
-them can. ``tf.train.CheckpointManager`` writes the data files first and then replaces the small
+them can. Which objects those are, the model says: every function here takes a model with a
+``checkpoint_items()`` method returning ``{name: network, optimizer, variable or dict of
+them}`` (``cl.training.GAN``, ``cl.vae.VAE`` and every ``train-cats`` family have one; see
+:mod:`course_lib.recipes`). A checkpoint whose items differ from the model's (another family,
+another architecture) is refused with a ``ValueError``, never restored in part. ``tf.train.CheckpointManager`` writes the data files first and then replaces the small
 ``checkpoint`` index file atomically, so a crash mid-write leaves the previous checkpoint as the
 latest one. :func:`restore` goes one step further: if the latest checkpoint cannot be read (a
 damaged disk, a torn copy), it falls back to the newest older one that can, with a warning.
@@ -31,49 +35,77 @@ from course_lib import compat
 from course_lib.files import StorageError, describe_os_error, write_text
 from course_lib.validation import check_positive_int
 
-__all__ = ["GANCheckpoint", "latest_epoch", "restore", "save"]
+__all__ = ["GANCheckpoint", "RunCheckpoint", "latest_epoch", "layer_rng_states", "restore",
+           "save"]
 
+#: The checkpoint files are ``gan-N.*`` for every family: the name predates the other
+#: families and is kept so that existing runs resume.
 _PREFIX = "gan"
 _EPOCH_KEY = "epoch/.ATTRIBUTES/VARIABLE_VALUE"
+#: Top-level names in a checkpoint that are not the model's items.
+_BOOKKEEPING = ("epoch", "save_counter")
 
 
-def _check_gan(gan, action: str) -> None:
-    if not all(hasattr(gan, a) for a in ("generator", "discriminator", "seed_generator")):
+def _items(model, action: str) -> dict:
+    """``model.checkpoint_items()``, checked: a dict of names to models, optimizers, variables."""
+    if not callable(getattr(model, "checkpoint_items", None)):
         raise TypeError(
-            f"{action} expects a cl.training.GAN, got {type(gan).__name__}. Save a single "
-            "keras.Model with model.save('model.keras'); use this module for GANs."
+            f"{action} expects a cl.training.GAN or another model with checkpoint_items() "
+            f"(cl.vae.VAE, the train-cats families), got {type(model).__name__}. Save a single "
+            "keras.Model with model.save('model.keras'); use this module for models whose "
+            "training state has several parts."
         )
-    if not hasattr(gan, "d_optimizer"):
-        raise ValueError(
-            f"{action}: the GAN is not compiled, so it has no optimizers to "
-            f"{'save' if action == 'save' else 'restore into'}. Call gan.compile("
-            "d_optimizer=..., g_optimizer=...) first, with the same optimizers as the run."
+    items = model.checkpoint_items()  # an uncompiled model raises its own ValueError
+    if not isinstance(items, dict) or not items or not all(isinstance(k, str) for k in items):
+        raise TypeError(
+            f"{type(model).__name__}.checkpoint_items() must return a non-empty dict of names "
+            f"to networks, optimizers and variables, got {type(items).__name__}. Return e.g. "
+            "{'network': self.network, 'optimizer': self.optimizer}."
         )
+    for name, item in items.items():
+        if isinstance(item, keras.optimizers.Optimizer) and not item.built:
+            raise ValueError(
+                f"{action}: the optimizer {name!r} of the {type(model).__name__} is not built, "
+                "so it has no moment estimates to checkpoint. Compile the model (its factory "
+                "builds the optimizers) before saving or restoring."
+            )
+    return items
 
 
-def _tracked(gan, epoch_var):
-    for opt, model in ((gan.d_optimizer, gan.discriminator), (gan.g_optimizer, gan.generator)):
-        if not opt.built:
-            opt.build(model.trainable_variables)
-    return tf.train.Checkpoint(
-        generator=gan.generator,
-        discriminator=gan.discriminator,
-        d_optimizer=gan.d_optimizer,
-        g_optimizer=gan.g_optimizer,
-        seed_state=gan.seed_generator.state,
-        layer_rng=_layer_rng_states(gan),
-        epoch=epoch_var,
+def _tracked(items: dict, epoch_var):
+    return tf.train.Checkpoint(**items, epoch=epoch_var)
+
+
+def _variables(item, where: str) -> list:
+    """The variables of one checkpoint item (a network, optimizer, variable or dict of them)."""
+    if isinstance(item, tf.Variable | keras.Variable):
+        return [item]
+    if isinstance(item, dict):
+        return [v for key, sub in item.items() for v in _variables(sub, f"{where}[{key!r}]")]
+    if hasattr(item, "variables"):
+        return list(item.variables)
+    raise TypeError(
+        f"checkpoint_items(){where} is a {type(item).__name__}, not a network, optimizer, "
+        "variable or dict of them. Return the objects whose state training changes."
     )
 
 
-def _layer_rng_states(gan) -> dict:
-    """The noise states of layers such as Dropout, which the models' checkpoints omit.
+def _all_vars(model) -> list:
+    """Every variable a checkpoint of ``model`` holds, in the order of its items."""
+    return [v for name, item in model.checkpoint_items().items()
+            for v in _variables(item, f"[{name!r}]")]
 
-    Keyed by position, not by layer name: a model rebuilt in the same session gets new
-    automatic names (``dropout_1``) but must restore the same checkpoint.
+
+def layer_rng_states(**networks) -> dict:
+    """The noise states of layers such as Dropout, which the networks' checkpoints omit.
+
+    For a model's ``checkpoint_items()`` (chapter 5): ``layer_rng=layer_rng_states(
+    generator=g, discriminator=d)``. Keyed by position, not by layer name: a model rebuilt in
+    the same session gets new automatic names (``dropout_1``) but must restore the same
+    checkpoint.
     """
     states = {}
-    for role, net in (("generator", gan.generator), ("discriminator", gan.discriminator)):
+    for role, net in networks.items():
         for j, layer in enumerate(compat.flatten_layers(net)):
             for i, sg in enumerate(compat.seed_generators(layer)):
                 states[f"{role}_layer{j}_rng{i}"] = sg.state
@@ -94,9 +126,9 @@ def _directory(directory) -> Path:
     return path
 
 
-def _manager(gan, directory, max_to_keep=3):
+def _manager(items: dict, directory, max_to_keep=3):
     epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False)
-    ckpt = _tracked(gan, epoch_var)
+    ckpt = _tracked(items, epoch_var)
     mgr = tf.train.CheckpointManager(ckpt, str(directory), max_to_keep=max_to_keep,
                                      checkpoint_name=_PREFIX)
     return ckpt, mgr, epoch_var
@@ -191,14 +223,15 @@ def _save_error(exc: BaseException, path: Path, epoch: int) -> StorageError:
     return StorageError(text + keep, code, target)
 
 
-def save(gan, directory, epoch: int, max_to_keep: int = 3) -> str:
-    """Save ``gan`` (both models, both optimizers, the step, the noise states) after ``epoch``.
+def save(model, directory, epoch: int, max_to_keep: int = 3) -> str:
+    """Save ``model.checkpoint_items()`` after ``epoch``: for a GAN both networks, both
+    optimizers, the step and the noise states.
 
     Returns the checkpoint's path prefix. Only the ``max_to_keep`` newest checkpoints are kept.
     A failed save raises :class:`~course_lib.files.StorageError` and leaves the previous
     checkpoints as they were.
     """
-    _check_gan(gan, "save")
+    items = _items(model, "save")
     epoch = check_positive_int("epoch", epoch, minimum=0)
     max_to_keep = check_positive_int("max_to_keep", max_to_keep)
     path = _directory(directory)
@@ -209,7 +242,7 @@ def save(gan, directory, epoch: int, max_to_keep: int = 3) -> str:
         raise StorageError(describe_os_error(exc, path, "write"), exc.errno, path) from None
     except tf.errors.OpError as exc:
         raise _save_error(exc, path, epoch) from None
-    _, mgr, epoch_var = _manager(gan, path, max_to_keep)
+    _, mgr, epoch_var = _manager(items, path, max_to_keep)
     epoch_var.assign(epoch)
     try:
         return mgr.save(checkpoint_number=epoch)
@@ -243,14 +276,6 @@ def latest_epoch(directory) -> int:
     return 0
 
 
-def _all_vars(gan):
-    vs = list(gan.generator.variables) + list(gan.discriminator.variables)
-    vs += list(gan.d_optimizer.variables) + list(gan.g_optimizer.variables)
-    vs.append(gan.seed_generator.state)
-    vs.extend(_layer_rng_states(gan).values())
-    return vs
-
-
 def _forget_failed_restore() -> None:
     """Drop a half-done restore now, without TensorFlow's "unrestored values" log lines.
 
@@ -266,23 +291,34 @@ def _forget_failed_restore() -> None:
         logger.setLevel(level)
 
 
-def _restore_one(gan, prefix: str) -> int:
-    """Restore ``prefix`` into ``gan`` or raise ``ValueError``, leaving ``gan`` untouched."""
+def _check_items(reader, items: dict, kind: str) -> None:
+    """Refuse a checkpoint whose items are not the model's: another family's, never half-read."""
+    if _EPOCH_KEY not in reader.get_variable_to_shape_map():
+        raise ValueError("it holds no epoch counter, so course_lib did not write it")
+    saved = [name for name in compat.checkpoint_children(reader) if name not in _BOOKKEEPING]
+    if sorted(saved) != sorted(items):
+        raise ValueError(
+            f"it holds {', '.join(sorted(saved))}, but this {kind} checkpoints "
+            f"{', '.join(sorted(items))}: it was written for another model family"
+        )
+
+
+def _restore_one(model, prefix: str) -> int:
+    """Restore ``prefix`` into ``model`` or raise ``ValueError``, leaving ``model`` untouched."""
     epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False)
-    ckpt = _tracked(gan, epoch_var)
-    backup = [np.array(v.numpy()) for v in _all_vars(gan)]
+    items = model.checkpoint_items()
+    ckpt = _tracked(items, epoch_var)
+    backup = [np.array(v.numpy()) for v in _all_vars(model)]
     failure = status = None
     try:
-        reader = tf.train.load_checkpoint(prefix)
-        if _EPOCH_KEY not in reader.get_variable_to_shape_map():
-            raise ValueError("it holds no GAN epoch counter")
+        _check_items(tf.train.load_checkpoint(prefix), items, type(model).__name__)
         status = ckpt.read(prefix)
         status.expect_partial()  # e.g. save_counter; what must match is asserted next
         status.assert_existing_objects_matched()
     except (ValueError, AssertionError, IndexError, KeyError, tf.errors.OpError) as exc:
         failure = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
     if failure is not None:
-        for v, b in zip(_all_vars(gan), backup, strict=True):
+        for v, b in zip(_all_vars(model), backup, strict=True):
             v.assign(b)
         ckpt = status = None  # noqa: F841 - released so that the collection below frees them
         _forget_failed_restore()
@@ -290,14 +326,22 @@ def _restore_one(gan, prefix: str) -> int:
     return int(epoch_var.numpy())
 
 
-def restore(gan, directory) -> int:
-    """Restore the latest checkpoint in ``directory`` into ``gan``; return its epoch (0 if none).
+def _architecture(model, items: dict) -> str:
+    """What a checkpoint must share with ``model``: "GAN of this architecture (same ...)"."""
+    parts = [k for k, item in items.items() if isinstance(item, keras.Model)]
+    setting = "latent_dim" if hasattr(model, "latent_dim") else "settings"
+    return (f"{type(model).__name__} of this architecture (same {', '.join(parts)}, {setting} "
+            "and optimizers)")
 
-    A checkpoint of another architecture, or a damaged or foreign file, is a ``ValueError`` and
-    leaves the GAN's weights untouched. If only the newest checkpoint is damaged, the newest
-    readable older one is restored instead and a ``UserWarning`` says so.
+
+def restore(model, directory) -> int:
+    """Restore the latest checkpoint in ``directory`` into ``model``; return its epoch (0 if none).
+
+    A checkpoint of another family or architecture, or a damaged or foreign file, is a
+    ``ValueError`` and leaves the model's weights untouched. If only the newest checkpoint is
+    damaged, the newest readable older one is restored instead and a ``UserWarning`` says so.
     """
-    _check_gan(gan, "restore")
+    items = _items(model, "restore")
     path = _directory(directory)
     if not path.is_dir():
         return 0
@@ -307,7 +351,7 @@ def restore(gan, directory) -> int:
     failures = []
     for prefix in candidates:
         try:
-            epoch = _restore_one(gan, prefix)
+            epoch = _restore_one(model, prefix)
         except ValueError as exc:
             failures.append((prefix, str(exc)))
             continue
@@ -321,18 +365,18 @@ def restore(gan, directory) -> int:
     latest, reason = failures[0]
     raise ValueError(
         f"Cannot restore the checkpoint {latest}: {reason}. Expected a checkpoint written by "
-        "course_lib for a GAN of this architecture (same generator, discriminator, latent_dim "
-        "and optimizers). Start a new run in an empty directory, or rebuild the models the run "
-        "was trained with."
+        f"course_lib for a {_architecture(model, items)}. Start a new run in an empty "
+        "directory, or rebuild the model the run was trained with."
     )
 
 
-class GANCheckpoint(keras.callbacks.Callback):
-    """Save a resumable checkpoint every ``every`` epochs (chapter 5).
+class RunCheckpoint(keras.callbacks.Callback):
+    """Save a resumable checkpoint every ``every`` epochs (chapter 5), for any model with
+    ``checkpoint_items()`` (a GAN, a VAE, every ``train-cats`` family).
 
     An epoch whose losses are not finite is never saved, so the latest checkpoint is always a
-    good one. Resume with ``epoch = cl.checkpoints.restore(gan, directory)`` and
-    ``gan.fit(..., initial_epoch=epoch)``.
+    good one. Resume with ``epoch = cl.checkpoints.restore(model, directory)`` and
+    ``model.fit(..., initial_epoch=epoch)``.
     """
 
     def __init__(self, directory, every=1, max_to_keep=3):
@@ -349,3 +393,7 @@ class GANCheckpoint(keras.callbacks.Callback):
             return
         if (epoch + 1) % self.every == 0 or self.model.stop_training:
             self.saved.append(save(self.model, self.directory, epoch + 1, self.max_to_keep))
+
+
+#: The name chapter 5 teaches: the same callback (it checkpoints every family, not only GANs).
+GANCheckpoint = RunCheckpoint

@@ -1,12 +1,16 @@
 """The few Keras internals course_lib cannot avoid, in one place (chapter 5, checkpoints).
 
-Keras 3 has no public API for these three facts, and course_lib needs each of them:
+Keras 3 and TensorFlow have no public API for these four facts, and course_lib needs each:
 
 * every layer inside a model, nested ones included (``Model._flatten_layers``);
 * the random-number state of a layer such as ``Dropout`` (``Layer._seed_generators``), which
   a model's own checkpoint omits but an exact resume needs;
 * the variables an optimizer was built for (``Optimizer._trainable_variables``), which tells
-  a fresh optimizer from one already used on another network.
+  a fresh optimizer from one already used on another network;
+* the names of the objects a ``tf.train.Checkpoint`` file holds at its top level (its object
+  graph proto), which tells a checkpoint of another model family from one of this family:
+  the variables' own keys do not, because each variable is stored under one path only (often
+  an optimizer's, ``optimizer/_trainable_variables/3``).
 
 Each function has a test in ``tests/test_compat.py``: a Keras upgrade that renames one of them
 breaks that test, here, loudly, instead of silently weakening a checkpoint or a check.
@@ -14,7 +18,7 @@ breaks that test, here, loudly, instead of silently weakening a checkpoint or a 
 
 from __future__ import annotations
 
-__all__ = ["flatten_layers", "optimizer_variables", "seed_generators"]
+__all__ = ["checkpoint_children", "flatten_layers", "optimizer_variables", "seed_generators"]
 
 
 def flatten_layers(model) -> list:
@@ -32,3 +36,19 @@ def optimizer_variables(optimizer) -> list | None:
     if not optimizer.built:
         return None
     return getattr(optimizer, "_trainable_variables", None)
+
+
+def checkpoint_children(reader) -> list[str]:
+    """The top-level names in a checkpoint (``reader = tf.train.load_checkpoint(prefix)``);
+    a ``ValueError`` if it holds no readable object graph."""
+    from google.protobuf.message import DecodeError
+    from tensorflow.core.protobuf import trackable_object_graph_pb2
+
+    try:
+        graph = trackable_object_graph_pb2.TrackableObjectGraph.FromString(
+            reader.get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
+    except DecodeError as exc:
+        raise ValueError(f"its object graph cannot be read ({exc})") from None
+    if not graph.nodes:
+        raise ValueError("its object graph is empty")
+    return [child.local_name for child in graph.nodes[0].children]

@@ -35,6 +35,7 @@ __all__ = [
     "FILE_SHA256",
     "UnsafePickleError",
     "as_dataset",
+    "as_labelled_dataset",
     "class_indices",
     "default_data_dir",
     "load_animal_shapes",
@@ -278,7 +279,33 @@ def as_dataset(images, batch_size: int, seed: int = 0, epochs: int | None = None
     is drawn only when the dataset reaches it, so memory does not grow with ``epochs``.
     """
     images = check_images(images, "images")
-    n = len(images)
+    index = _batch_indices(len(images), batch_size, seed, epochs, start_epoch, "images")
+    data = tf.constant(images)
+    return index.map(lambda i: tf.gather(data, i), num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
+
+
+def as_labelled_dataset(images, labels, batch_size: int, seed: int = 0,
+                        epochs: int | None = None, start_epoch: int = 0):
+    """:func:`as_dataset` with the labels: batches ``(images, labels)`` (chapter 6).
+
+    The same ``(seed, epoch)`` shuffle as :func:`as_dataset` (so the same images in the same
+    order), and each label travels with its image. Labels are int32 indices.
+    """
+    images = check_images(images, "images")
+    labels = np.asarray(labels)
+    if labels.shape != (len(images),) or labels.dtype.kind not in "iu":
+        raise ValueError(
+            f"labels must be whole numbers, one per image: shape ({len(images)},), got "
+            f"{labels.shape} of {labels.dtype}. Pass the labels of load_animal_shapes()."
+        )
+    index = _batch_indices(len(images), batch_size, seed, epochs, start_epoch, "images")
+    x, y = tf.constant(images), tf.constant(labels.astype(np.int32))
+    return index.map(lambda i: (tf.gather(x, i), tf.gather(y, i)),
+                     num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
+
+
+def _batch_indices(n: int, batch_size, seed, epochs, start_epoch, name: str):
+    """The index batches of :func:`as_dataset`: epochs ``start_epoch .. epochs - 1``."""
     batch_size = check_positive_int("batch_size", batch_size)
     start_epoch = check_positive_int("start_epoch", start_epoch, minimum=0)
     if epochs is not None:
@@ -291,7 +318,7 @@ def as_dataset(images, batch_size: int, seed: int = 0, epochs: int | None = None
             )
     if n < batch_size:
         raise ValueError(
-            f"batch_size={batch_size} is larger than the {n} images, so no full batch can be "
+            f"batch_size={batch_size} is larger than the {n} {name}, so no full batch can be "
             "formed. Use a smaller batch size."
         )
     stop = start_epoch + 1 if epochs is None else epochs
@@ -305,7 +332,5 @@ def as_dataset(images, batch_size: int, seed: int = 0, epochs: int | None = None
         rows = tf.numpy_function(epoch_batches, [epoch], tf.int64, stateful=False)
         return tf.data.Dataset.from_tensor_slices(tf.ensure_shape(rows, (steps, batch_size)))
 
-    data = tf.constant(images)
     ds = tf.data.Dataset.range(start_epoch, stop).flat_map(epoch_index)
-    ds = ds.apply(tf.data.experimental.assert_cardinality((stop - start_epoch) * steps))
-    return ds.map(lambda i: tf.gather(data, i), num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
+    return ds.apply(tf.data.experimental.assert_cardinality((stop - start_epoch) * steps))

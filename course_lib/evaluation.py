@@ -1,6 +1,6 @@
 """Measuring generated cats with numbers, each beside what real cats score (chapter 5).
 
-The article's advice, "compare the generated images with real ones", becomes five numbers. All
+The article's advice, "compare the generated images with real ones", becomes numbers. All
 of them look at images through an **independent reference classifier**: a small CNN trained on
 the ten Animal Shape classes (not the GAN's discriminator, which is part of the game it judges).
 ``scripts/train_classifier.py`` trains it reproducibly on a fixed 80 % of the 10,000 images
@@ -15,6 +15,13 @@ the ten Animal Shape classes (not the GAN's discriminator, which is part of the 
   covariance estimated from few images is noisy, and the noise adds distance), so it is
   compared with ``fd_floor``: the FD between two disjoint sets of *real* cats of the same size.
   A perfect generator scores about the floor, never zero.
+* ``kid``: the **kernel distance** (KID, Binkowski et al. 2018) on the same features: an
+  unbiased estimate of the squared MMD with a cubic polynomial kernel (:func:`kernel_distance`).
+  Unlike FD it has no small-sample bias: ``kid_floor``, real vs real, is about 0 at every size.
+* ``precision`` / ``recall`` (Kynkäänniemi et al. 2019, :func:`precision_recall`): the share of
+  samples that lie on the real cats' feature manifold, and the share of real cats on the
+  samples' manifold, beside ``precision_floor`` / ``recall_floor`` for real cats. Ugly samples
+  lose precision; a collapsed generator keeps precision and loses recall.
 * ``cat_prob`` / ``cat_fraction``: the classifier's mean probability of "cat", and the fraction
   of samples it classifies as a cat, beside ``real_cat_prob`` / ``real_cat_fraction`` for the
   held-out real cats.
@@ -49,6 +56,7 @@ from keras import layers
 from course_lib import data
 from course_lib.validation import (
     as_numeric_array,
+    check_feature_sets,
     check_finite,
     check_positive_int,
     check_seed,
@@ -72,8 +80,11 @@ __all__ = [
     "frechet_distance",
     "frechet_distance_from_stats",
     "heldout_set",
+    "kernel_distance",
     "load_classifier",
     "nearest_real",
+    "precision_recall",
+    "sample_size_study",
     "score",
     "split_indices",
 ]
@@ -301,6 +312,149 @@ def frechet_distance(feats_a, feats_b) -> float:
     return _tf_fd(*_tf_stats(a), *_tf_stats(b))
 
 
+# ------------------------------------------------------------- KID and precision/recall
+#: Kernel and distance matrices are built in blocks of at most this many entries (8 bytes
+#: each, so about 32 MB), whatever the number of samples.
+_BLOCK_ENTRIES = 4_000_000
+
+
+def _dot(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``x @ y.T`` in float64, through TensorFlow (see the note above the Fréchet distance)."""
+    return tf.linalg.matmul(tf.constant(x), tf.constant(y), transpose_b=True).numpy()
+
+
+def _row_blocks(n_rows: int, n_cols: int):
+    step = max(1, _BLOCK_ENTRIES // max(n_cols, 1))
+    return (slice(i, min(i + step, n_rows)) for i in range(0, n_rows, step))
+
+
+def _kernel_sum(x: np.ndarray, y: np.ndarray, drop_diagonal: bool = False) -> float:
+    """Sum of k(x_i, y_j) = (x_i . y_j / d + 1)^3 over all pairs, without i == j if asked."""
+    d = x.shape[1]
+    total = 0.0
+    for rows in _row_blocks(len(x), len(y)):
+        k = (_dot(x[rows], y) / d + 1.0) ** 3
+        total += float(k.sum())
+    if drop_diagonal:
+        total -= float(np.sum((np.einsum("ij,ij->i", x, x) / d + 1.0) ** 3))
+    return total
+
+
+def kernel_distance(feats_a, feats_b) -> float:
+    """The kernel distance (KID) between feature sets ``(n, d)`` and ``(m, d)`` (chapter 5).
+
+    The **unbiased** estimate of the squared maximum mean discrepancy (MMD^2) with the cubic
+    polynomial kernel ``k(x, y) = (x . y / d + 1)^3`` (Binkowski et al., 2018)::
+
+        KID = mean_{i != j} k(a_i, a_j) + mean_{i != j} k(b_i, b_j) - 2 mean_{i, j} k(a_i, b_j)
+
+    on all samples. Leaving out the pairs of a sample with itself (``i == j``) makes it unbiased:
+    for two sets drawn from the same distribution its average is 0 at every sample size, so
+    single values can be slightly negative. The Fréchet distance, by contrast, is biased upward
+    the more, the fewer the samples. Exact; memory grows with ``n + m``, not ``n * m``.
+    """
+    a, b = check_feature_sets(feats_a, feats_b, names=("feats_a", "feats_b"))
+    return _kernel_within(a) + _kernel_within(b) - 2.0 * _kernel_across(a, b)
+
+
+def _kernel_within(x: np.ndarray) -> float:
+    """Mean kernel value over the pairs i != j of one set."""
+    return _kernel_sum(x, x, drop_diagonal=True) / (len(x) * (len(x) - 1))
+
+
+def _kernel_across(x: np.ndarray, y: np.ndarray) -> float:
+    """Mean kernel value over all pairs of one member of each set."""
+    return _kernel_sum(x, y) / (len(x) * len(y))
+
+
+def _sq_distances(x: np.ndarray, y: np.ndarray, rows: slice) -> np.ndarray:
+    q = x[rows]
+    d2 = np.sum(q**2, axis=1)[:, None] + np.sum(y**2, axis=1)[None, :] - 2.0 * _dot(q, y)
+    return np.maximum(d2, 0.0)
+
+
+def _kth_neighbour_sq(x: np.ndarray, k: int) -> np.ndarray:
+    """Squared distance from each row of ``x`` to its k-th nearest *other* row."""
+    out = np.empty(len(x))
+    for rows in _row_blocks(len(x), len(x)):
+        d2 = _sq_distances(x, x, rows)
+        d2[np.arange(rows.stop - rows.start), np.arange(rows.start, rows.stop)] = np.inf
+        out[rows] = np.partition(d2, k - 1, axis=1)[:, k - 1]
+    return out
+
+
+def _inside_share(queries: np.ndarray, members: np.ndarray, radii_sq: np.ndarray) -> float:
+    """Share of ``queries`` within ``radii`` of at least one of ``members``."""
+    inside = np.zeros(len(queries), bool)
+    for rows in _row_blocks(len(queries), len(members)):
+        inside[rows] = np.any(_sq_distances(queries, members, rows) <= radii_sq[None, :], axis=1)
+    return float(inside.mean())
+
+
+def precision_recall(real, fake, k: int = 3) -> tuple[float, float]:
+    """Improved precision and recall of ``fake`` against ``real`` features (chapter 5).
+
+    Kynkäänniemi et al. (2019): each set spans a *manifold*, the union of balls around its
+    members whose radius is the distance from that member to its ``k``-th nearest other member.
+    **Precision** is the share of ``fake`` inside the real manifold (are the samples realistic?),
+    **recall** the share of ``real`` inside the fake manifold (is every kind of real sample
+    produced?). An ugly generator loses precision; a collapsed one keeps precision and loses
+    recall. Exact; distances are computed in blocks, so memory stays bounded.
+
+    Returns ``(precision, recall)``, each in [0, 1].
+    """
+    k = check_positive_int("k", k)
+    r, f = check_feature_sets(real, fake, names=("real", "fake"), min_samples=2)
+    for name, x in (("real", r), ("fake", f)):
+        if k >= len(x):
+            raise ValueError(
+                f"k={k} needs more than k samples in each set, but {name} holds {len(x)}: a "
+                f"member's k-th nearest *other* member must exist. Pass k < {len(x)} (the "
+                "paper uses k=3) or more samples."
+            )
+    precision = _inside_share(f, r, _kth_neighbour_sq(r, k))
+    recall = _inside_share(r, f, _kth_neighbour_sq(f, k))
+    return precision, recall
+
+
+def sample_size_study(real_feats, fake_feats, sizes, repeats: int = 5, seed: int = 0) -> dict:
+    """FD and KID, of ``fake_feats`` against real and of real against other real, per size.
+
+    For each ``n`` in ``sizes`` and each of ``repeats`` draws: two disjoint random sets of ``n``
+    real feature vectors ``a`` and ``b`` and ``n`` random fake ones ``g``; FD and KID of ``g``
+    against ``a`` and (the floor) of ``b`` against ``a`` (chapter 5: FD's floor falls as ``n``
+    grows, KID's stays at 0). Returns a dict of arrays, one value per size: ``fd``,
+    ``fd_floor``, ``kid``, ``kid_floor`` (means over the draws), ``kid_std`` and
+    ``kid_floor_std`` (their spread), and ``sizes``.
+    """
+    real, fake = check_feature_sets(real_feats, fake_feats, names=("real_feats", "fake_feats"))
+    repeats, seed = check_positive_int("repeats", repeats), check_seed(seed)
+    sizes = [check_positive_int("size", int(n) if isinstance(n, np.integer) else n, minimum=2)
+             for n in sizes]
+    if not sizes or 2 * max(sizes) > len(real) or max(sizes) > len(fake):
+        raise ValueError(
+            f"sizes={sizes} needs a non-empty list whose largest n has 2n <= {len(real)} real "
+            f"and n <= {len(fake)} fake samples (two disjoint real sets). Pass smaller sizes."
+        )
+    rng = np.random.default_rng(seed)
+    rows = {key: [] for key in ("fd", "fd_floor", "kid", "kid_floor")}
+    for n in sizes:
+        draws = []
+        for _ in range(repeats):
+            perm = rng.permutation(len(real))
+            a, b = real[perm[:n]], real[perm[n:2 * n]]
+            g = fake[rng.choice(len(fake), n, replace=False)]
+            draws.append([frechet_distance(g, a), frechet_distance(b, a),
+                          kernel_distance(g, a), kernel_distance(b, a)])
+        for key, values in zip(rows, np.array(draws).T, strict=True):
+            rows[key].append(values)
+    out = {key: np.array([v.mean() for v in values]) for key, values in rows.items()}
+    out["kid_std"] = np.array([v.std() for v in rows["kid"]])
+    out["kid_floor_std"] = np.array([v.std() for v in rows["kid_floor"]])
+    out["sizes"] = np.array(sizes)
+    return out
+
+
 # ------------------------------------------------------------------- real-cat reference
 def _flat(x: np.ndarray) -> np.ndarray:
     return x.reshape(len(x), -1).astype(np.float64)
@@ -378,7 +532,9 @@ def score(images, value_range=(-1.0, 1.0), reference=None, repeats: int = 5,
 
     Returns a dict of floats: ``n``, ``m``, ``fd``, ``fd_floor``, ``cat_prob``,
     ``cat_fraction``, ``real_cat_prob``, ``real_cat_fraction``, ``diversity``, ``nn_ratio``,
-    ``memorised_fraction``.
+    ``memorised_fraction``, and, on the same draws, ``kid`` / ``kid_floor``
+    (:func:`kernel_distance`) and ``precision`` / ``recall`` (:func:`precision_recall`, k=3)
+    beside ``precision_floor`` / ``recall_floor``, those of the other real cats.
     """
     repeats = check_positive_int("repeats", repeats)
     seed = check_seed(seed)
@@ -387,7 +543,7 @@ def score(images, value_range=(-1.0, 1.0), reference=None, repeats: int = 5,
     feats, probs = _embed(x)
     n, pool = len(x), ref["features"]
     m = min(n, len(pool) // 2)
-    fds, floors = [], []
+    fds, floors, kernel = [], [], []
     for r in range(repeats):
         rng = np.random.default_rng([int(seed), r])
         perm = rng.permutation(len(pool))
@@ -395,6 +551,7 @@ def score(images, value_range=(-1.0, 1.0), reference=None, repeats: int = 5,
         g = feats[rng.choice(n, size=m, replace=False)] if m < n else feats
         fds.append(frechet_distance(g, a))
         floors.append(frechet_distance(b, a))
+        kernel.append(_kernel_numbers(g, a, b))
     sub = feats if n <= 1000 else feats[np.random.default_rng(int(seed)).choice(n, 1000, False)]
     nn, _ = _nn_distances(_flat(x), ref["pixels"])
     real_nn = ref["nn"]
@@ -410,13 +567,44 @@ def score(images, value_range=(-1.0, 1.0), reference=None, repeats: int = 5,
         "diversity": _mean_pairwise(sub) / ref["pairwise"],
         "nn_ratio": float(np.median(nn) / np.median(real_nn)),
         "memorised_fraction": float(np.mean(nn < np.quantile(real_nn, MEMORISED_QUANTILE))),
+        **{key: float(np.mean([row[key] for row in kernel])) for key in _KERNEL_KEYS},
     }
+
+
+_KERNEL_KEYS = ("kid", "kid_floor", "precision", "precision_floor", "recall", "recall_floor")
+
+
+def _kernel_numbers(generated, real, other_real) -> dict:
+    """KID and precision/recall (k=3) of ``generated`` against ``real``, and the same for
+    ``other_real`` (real cats, as many): what real cats score at this sample size. The same
+    numbers as :func:`kernel_distance` and :func:`precision_recall`, with the terms of ``real``
+    computed once."""
+    k_real, radii_real = _kernel_within(real), _kth_neighbour_sq(real, 3)
+    out = {}
+    for suffix, x in (("", generated), ("_floor", other_real)):
+        out["kid" + suffix] = _kernel_within(x) + k_real - 2.0 * _kernel_across(x, real)
+        out["precision" + suffix] = _inside_share(x, real, radii_real)
+        out["recall" + suffix] = _inside_share(real, x, _kth_neighbour_sq(x, 3))
+    return out
+
+
+def _kernel_lines(s: dict) -> list[str]:
+    if not all(key in s for key in _KERNEL_KEYS):  # a score saved before KID existed
+        return []
+    return [
+        f"KID                {s['kid']:8.3f}   (real vs real, same size: {s['kid_floor']:.3f})",
+        f"precision          {s['precision']:8.1%}   (real vs real, same size: "
+        f"{s['precision_floor']:.1%})",
+        f"recall             {s['recall']:8.1%}   (real vs real, same size: "
+        f"{s['recall_floor']:.1%})",
+    ]
 
 
 def format_score(s: dict) -> str:
     """One readable line per number, each beside what real cats score (chapter 5)."""
     return "\n".join([
         f"Fréchet distance   {s['fd']:8.2f}   (real vs real, same size: {s['fd_floor']:.2f})",
+        *_kernel_lines(s),
         f"'cat' fraction     {s['cat_fraction']:8.1%}   (real held-out cats: "
         f"{s['real_cat_fraction']:.1%})",
         f"mean P(cat)        {s['cat_prob']:8.3f}   (real held-out cats: {s['real_cat_prob']:.3f})",
@@ -429,6 +617,12 @@ def format_score(s: dict) -> str:
 _TABLE_ROWS = (
     ("Fréchet distance (lower is better)", "fd", "{:.1f}"),
     ("  real vs real floor, same size", "fd_floor", "{:.1f}"),
+    ("KID (lower is better)", "kid", "{:.3f}"),
+    ("  real vs real floor, same size", "kid_floor", "{:.3f}"),
+    ("precision (realistic samples)", "precision", "{:.1%}"),
+    ("  real vs real, same size", "precision_floor", "{:.1%}"),
+    ("recall (real cats covered)", "recall", "{:.1%}"),
+    ("  real vs real, same size", "recall_floor", "{:.1%}"),
     ("'cat' fraction", "cat_fraction", "{:.1%}"),
     ("  real held-out cats", "real_cat_fraction", "{:.1%}"),
     ("diversity (real cats = 1)", "diversity", "{:.2f}"),
@@ -441,7 +635,8 @@ def format_table(named_scores: dict, extra_rows: dict | None = None) -> str:
     """Several :func:`score` results side by side, one column per name (chapter 5).
 
     ``extra_rows`` adds rows of your own: ``{label: [one number per column]}``, printed with two
-    decimals.
+    decimals. A number that no score has (a score saved before it existed) gets no row; one
+    that only some have reads ``-`` in the others.
     """
     if not isinstance(named_scores, dict) or not named_scores:
         raise TypeError("format_table expects a dict {name: score(...)} with at least one entry.")
@@ -454,8 +649,10 @@ def format_table(named_scores: dict, extra_rows: dict | None = None) -> str:
     label_width = max(34, *(len(str(k)) + 1 for k in extra_rows)) if extra_rows else 34
     lines = [" " * label_width + "".join(f"{str(k):>{width}s}" for k in named_scores)]
     for label, key, fmt in _TABLE_ROWS:
-        lines.append(f"{label:{label_width}s}" + "".join(f"{fmt.format(s[key]):>{width}s}"
-                                                         for s in named_scores.values()))
+        if not any(key in s for s in named_scores.values()):
+            continue  # scores saved before that number existed
+        lines.append(f"{label:{label_width}s}" + "".join(
+            f"{fmt.format(s[key]) if key in s else '-':>{width}s}" for s in named_scores.values()))
     for label, values in extra_rows.items():
         lines.append(f"{label:{label_width}s}" + "".join(f"{float(v):>{width}.2f}"
                                                          for v in values))

@@ -16,9 +16,12 @@ from course_lib.validation import check_value_range
 # ``matplotlib.pyplot`` is imported inside the functions that draw on pyplot's figures: importing
 # it chooses a backend, a side effect that ``import course_lib`` must not have.
 __all__ = [
+    "class_rows",
     "image_grid",
     "loss_curves",
     "pairs_grid",
+    "sample_size_curves",
+    "save_class_rows",
     "save_image_grid",
     "tile",
 ]
@@ -142,3 +145,76 @@ def pairs_grid(top, bottom, ax=None, title=None, labels=None, value_range=None):
             ax.text(i * width + (width - 1) / 2, height, str(label), ha="center", va="top",
                     fontsize=9)
     return ax
+
+
+def sample_size_curves(sizes, curves, ax=None, errors=None, ylabel=None, title=None, log=False):
+    """One line per ``{label: values}`` against the sample size, labelled ticks; return ``ax``.
+
+    Chapter 5 draws a metric and its real-vs-real floor as the sample size grows. ``errors``
+    (``{label: spread}``, optional) adds error bars; ``log`` puts both axes on a log scale,
+    otherwise only the sizes.
+    """
+    import matplotlib.pyplot as plt
+
+    sizes = np.asarray(sizes)
+    errors = dict(errors or {})
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.8))
+    for label, values in curves.items():
+        values = np.asarray(values, dtype=float)
+        if values.shape != sizes.shape:
+            raise ValueError(f"sample_size_curves: {label!r} has {values.size} values for "
+                             f"{sizes.size} sizes; give one per size.")
+        ax.errorbar(sizes, values, yerr=errors.get(label), fmt="o-", capsize=3, label=label)
+    ax.set_xscale("log")
+    if log:
+        ax.set_yscale("log")
+    ax.set_xticks(sizes, [str(s) for s in sizes])
+    ax.set_xticks([], minor=True)  # no minor labels over ours
+    ax.set(xlabel="images in each set", ylabel=ylabel, title=title)
+    ax.legend(fontsize=9)
+    return ax
+
+
+def class_rows(images, labels, class_names=None, ax=None, title=None, value_range=None):
+    """One row per class present in ``labels`` (in label order), its name at the row's left;
+    return ``ax`` (chapter 6, "the animal you ask for"). Rows are as long as the largest class;
+    ``class_names`` defaults to ``cl.data.CLASS_NAMES``."""
+    import matplotlib.pyplot as plt
+
+    images, labels = np.asarray(images), np.asarray(labels).ravel()
+    if len(images) != len(labels) or len(images) == 0:
+        raise ValueError(f"class_rows needs one label per image, got {len(images)} images and "
+                         f"{len(labels)} labels.")
+    if class_names is None:
+        from course_lib.data import CLASS_NAMES as class_names
+    classes = sorted({int(k) for k in labels})
+    rows = [images[labels == k] for k in classes]
+    ncols = max(len(r) for r in rows)
+    lo = -1.0 if float(np.nanmin(images)) < 0 else 0.0
+    pad = np.full((1, *images.shape[1:]), lo, dtype=np.float32)
+    grid = np.concatenate([np.concatenate([r, *([pad] * (ncols - len(r)))]) for r in rows])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(min(12.0, 0.6 * ncols + 1.2), 0.6 * len(rows) + 0.4))
+    image_grid(grid, ncols=ncols, ax=ax, title=title, value_range=value_range)
+    height = images.shape[1] + 1
+    for i, k in enumerate(classes):
+        ax.text(-2, i * height + height / 2, str(class_names[k]), ha="right", va="center",
+                fontsize=9)
+    return ax
+
+
+def save_class_rows(images, labels, path, class_names=None, title=None) -> Path:
+    """Write :func:`class_rows` to ``path`` (PNG) without touching pyplot's global state."""
+    path = Path(path)
+    ncols = max(np.unique(np.asarray(labels), return_counts=True)[1])
+    fig = Figure(figsize=(min(12.0, 0.6 * ncols + 1.6), 0.6 * len(set(np.ravel(labels))) + 0.6),
+                 dpi=100)
+    class_rows(images, labels, class_names, ax=fig.add_subplot(), title=title)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    from course_lib.files import atomic_write
+
+    with atomic_write(path, "wb") as f:
+        fig.savefig(f, format="png")
+    return path

@@ -1,12 +1,55 @@
-"""The case study's recipes: its defaults, its run configuration, its GAN factory and its
-training run (chapters 4-5).
+"""The case study's recipes: the families ``train-cats`` trains, their defaults, the run's
+configuration and the training run itself (chapters 4-6).
 
-The command line (``python -m course_lib train-cats``), the benchmarks and the chapter notebooks
-all build the case study's GAN here, so there is one place that says what "the default run" is.
-The shape follows flax's examples (``configs/default.py`` + ``train_and_evaluate(config,
-workdir)``): one frozen dataclass per kind of run, :class:`TrainCatsConfig`, and one function that
-runs it, :func:`train_cats`. A later family (a diffusion model, a conditional GAN) copies it: a
-``Train...Config``, a ``build_...`` factory and a ``train_...(config, out_dir)``.
+The command line (``python -m course_lib train-cats --model NAME``), the benchmarks and the
+chapter notebooks all build their models here, so there is one place that says what "the
+default run" is (a DCGAN, :data:`DEFAULTS`). The shape follows flax's examples
+(``configs/default.py`` + ``train_and_evaluate(config, workdir)``): one frozen dataclass per
+run, :class:`TrainCatsConfig`, and one function that runs it, :func:`train_cats`, for every
+model family.
+
+**The family protocol.** A family is one line in ``course_lib.families.FAMILIES``::
+
+    "diffusion": Family("diffusion model", "a denoising diffusion model (chapter 7)",
+                        "course_lib.diffusion", "build_diffusion"),
+
+(``Family(kind, summary, module, factory, defaults="DEFAULTS", options={})``). Its module is
+imported only when the family is used, and must import without side effects. It holds:
+
+* ``DEFAULTS``: a dict of :class:`TrainCatsConfig` fields, ``epochs``, ``batch_size`` and
+  ``learning_rate`` always, ``latent_dim`` and ``width`` if the family has them (given for a
+  family that lacks them, they are a ``ValueError``). ``TrainCatsConfig(model=NAME)`` fills the
+  fields left None from it, so ``config.json`` records the values the run used. Pick the
+  epochs for about 3 minutes on 2 CPU cores (``benchmarks/bench_families.py`` measures).
+* the factory, ``build_x(seed, learning_rate, [latent_dim, width,] **options)``: a *compiled*
+  ``keras.Model`` whose optimizers are built (so a checkpoint can be restored into it). It is
+  called with the config's ``seed`` and ``learning_rate``, with ``latent_dim`` and ``width``
+  when they are in ``DEFAULTS``, and with the family's ``options``.
+
+The model provides:
+
+* ``fit(dataset, epochs=, initial_epoch=, steps_per_epoch=, callbacks=, verbose=0,
+  shuffle=False)`` on ``cl.data.as_dataset(images, batch_size, seed=, epochs=, start_epoch=)``
+  (batches of images in [-1, 1], no labels), logging its losses as metrics and raising
+  ``cl.training.TrainingDivergedError`` at a non-finite loss or weight: pass the losses through
+  ``cl.training.nan_unless_finite`` in ``train_step``, add ``cl.training.NaNGuard(keys)`` first
+  to ``fit``'s callbacks and call ``guard.raise_if_diverged()`` after ``super().fit``;
+* ``checkpoint_items()``: ``{name: network, optimizer, variable or dict of them}``, everything
+  exact resume needs (seed generators' states, ``cl.checkpoints.layer_rng_states(...)`` for
+  Dropout-like layers, EMA weights, step counters); a checkpoint is only restored into a model
+  with the same items (another family's is a ``ValueError``);
+* ``generate(n, seed=0)``: ``(n, 28, 28, 1)`` float32 in [-1, 1], the same for the same seed,
+  computed in batches of at most ~500. A family with latent noise sets an int ``latent_dim``
+  and accepts ``generate(z=...)`` with ``generate(n, seed) == generate(z=cl.training.
+  latent_batch(n, latent_dim, seed))``; ``samples.npy`` is then one noise stream for any size.
+  Sampling options (e.g. DDIM steps) are attributes or factory options, not positional
+  arguments;
+* ``count_params()``: the networks' parameters (the disk and memory checks use it).
+
+:func:`train_cats` then does the rest for every family: the run directory, seeds, the
+progress bar, checkpoints every epoch, exact resume, the divergence message and the samples.
+``tests/test_families.py`` tests the VAE this way (exact resume, a repeated run, the NaN stop,
+cross-family checkpoints); a new family copies those tests.
 
 A run directory holds ``config.json`` (the config's fields, plus the number of replicas),
 ``history.json`` (one row per finished epoch), ``checkpoints/`` and, at the end,
@@ -28,18 +71,28 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from course_lib import checkpoints, data, models, plotting, rundir, runtime, training
+from course_lib import checkpoints, data, families, models, plotting, rundir, runtime, training
 from course_lib.files import write_json
 from course_lib.validation import check_learning_rate, check_positive_int, check_seed
 
-__all__ = ["DEFAULTS", "TrainCatsConfig", "build_gan", "make_strategy", "train_cats"]
+__all__ = ["DCGAN_DEFAULTS", "DEFAULTS", "FAMILIES", "MLP_DEFAULTS", "TrainCatsConfig",
+           "build_gan", "build_model", "make_strategy", "train_cats"]
 
-#: The case study's defaults (chapter 5): a DCGAN, tuned for ~3 minutes on 2 CPU cores.
+FAMILIES = families.FAMILIES
+#: The article's MLP GAN's settings (chapters 4-5).
+MLP_DEFAULTS = {"epochs": 500, "batch_size": 64, "learning_rate": 5e-4, "latent_dim": 100}
+#: The case study's DCGAN, tuned for ~3 minutes on 2 CPU cores (chapter 5).
+DCGAN_DEFAULTS = {**MLP_DEFAULTS, "width": 32}
+#: The default run (chapter 5): a DCGAN. The fields every family shares come from here.
 DEFAULTS = {"model": "dcgan", "epochs": 500, "batch_size": 64, "seed": 0, "latent_dim": 100,
             "learning_rate": 5e-4, "num_samples": 1000, "sample_seed": 1234}
 
-MODELS = ("mlp", "dcgan")
+GAN_MODELS = ("mlp", "dcgan")
+#: What every family's ``generate`` returns per sample.
+SAMPLE_SHAPE = (28, 28, 1)
 STRATEGIES = ("default", "mirrored")
+#: The config fields a family's DEFAULTS may set; the last two are optional.
+FAMILY_FIELDS = ("epochs", "batch_size", "learning_rate", "latent_dim", "width")
 
 
 def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent_dim"],
@@ -49,9 +102,10 @@ def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent
     beta_1=0.5) for each network (chapter 5). ``width`` sets a DCGAN's width (default 32);
     ``augment`` (e.g. ``cl.augment.DiffAugment()``) is passed to ``cl.training.GAN``.
 
-    Call it inside ``strategy.scope()`` to train under a distribution strategy.
+    Call it inside ``strategy.scope()`` to train under a distribution strategy. It is the
+    factory of the "mlp" and "dcgan" families.
     """
-    if model not in MODELS:
+    if model not in GAN_MODELS:
         raise ValueError(f"Unknown model {model!r}. Expected 'mlp' or 'dcgan'.")
     if model == "mlp":
         if width is not None:
@@ -65,6 +119,15 @@ def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent
     gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
                 g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5))
     return gan
+
+
+def build_model(config: TrainCatsConfig):
+    """The compiled model of ``config``'s family: its factory called with the config's seed,
+    learning rate and (where the family has them) ``latent_dim`` and ``width``."""
+    family = families.get(config.model)
+    settings = {k: getattr(config, k) for k in ("latent_dim", "width")
+                if getattr(config, k) is not None}
+    return family.build(seed=config.seed, learning_rate=config.learning_rate, **settings)
 
 
 def make_strategy(name: str):
@@ -93,19 +156,21 @@ _STRATEGIES: dict = {}
 # ------------------------------------------------------------------ the train-cats run
 @dataclass(frozen=True)
 class TrainCatsConfig:
-    """Everything that defines a ``train-cats`` run (chapter 5); ``config.json`` is its asdict.
+    """Everything that defines a ``train-cats`` run (chapters 5-6); ``config.json`` is its asdict.
 
-    ``epochs`` is the total (also when resuming). A resumed run must keep the fields in
-    ``FIXED``; ``epochs``, ``learning_rate`` (e.g. lowered after a divergence) and
-    ``strategy`` may change. ``width`` is the DCGAN's width (None: the default 32).
+    ``model`` names a family of :data:`FAMILIES`; the fields left None (``epochs``,
+    ``batch_size``, ``learning_rate``, ``latent_dim``, ``width``) take that family's defaults
+    here, and a field the family does not have (the MLP's ``width``) stays None. ``epochs`` is
+    the total (also when resuming). A resumed run must keep the fields in ``FIXED``;
+    ``epochs``, ``learning_rate`` (e.g. lowered after a divergence) and ``strategy`` may change.
     """
 
     model: str = DEFAULTS["model"]
-    epochs: int = DEFAULTS["epochs"]
-    batch_size: int = DEFAULTS["batch_size"]
+    epochs: int | None = None
+    batch_size: int | None = None
     seed: int = DEFAULTS["seed"]
-    latent_dim: int = DEFAULTS["latent_dim"]
-    learning_rate: float = DEFAULTS["learning_rate"]
+    latent_dim: int | None = None
+    learning_rate: float | None = None
     num_samples: int = DEFAULTS["num_samples"]
     sample_seed: int = DEFAULTS["sample_seed"]
     strategy: str = "default"
@@ -115,34 +180,71 @@ class TrainCatsConfig:
     FIXED: ClassVar[tuple[str, ...]] = ("model", "batch_size", "seed", "latent_dim", "width")
 
     def __post_init__(self):
-        for name in ("epochs", "batch_size", "latent_dim", "num_samples"):
+        for name, value in _family_settings(self.model, self.to_dict()).items():
+            object.__setattr__(self, name, value)
+        for name in ("epochs", "batch_size", "num_samples"):
             check_positive_int(name, getattr(self, name))
+        for name in ("latent_dim", "width"):
+            if getattr(self, name) is not None:
+                check_positive_int(name, getattr(self, name))
         check_seed(self.seed)
         check_seed(self.sample_seed, "sample_seed")
         check_learning_rate(self.learning_rate)
-        for name, value, known in (("model", self.model, MODELS),
-                                   ("strategy", self.strategy, STRATEGIES)):
-            if value not in known:
-                raise ValueError(f"Unknown {name} {value!r}. Expected one of {known}.")
-        if self.width is not None:
-            check_positive_int("width", self.width)
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"Unknown strategy {self.strategy!r}. Expected one of {STRATEGIES}.")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
     def resume_conflicts(self, saved: dict) -> dict:
-        """``{field: (saved value, this value)}`` for each fixed field that differs."""
+        """``{field: (saved value, this value)}`` for each fixed field that differs.
+
+        A saved field left out or None takes the saved family's default (a run written before
+        defaults were recorded); a field one of the two families does not have is not compared
+        (the changed ``model`` is).
+        """
         mine = self.to_dict()
-        return {k: (saved.get(k), mine[k]) for k in self.FIXED if saved.get(k) != mine[k]}
+        theirs = {k: saved.get(k) for k in self.FIXED}
+        if saved.get("model") in FAMILIES:
+            defaults = FAMILIES[saved["model"]].default_settings()
+            theirs.update({k: defaults[k] for k, v in theirs.items() if v is None
+                           and k in defaults})
+        return {k: (theirs[k], mine[k]) for k in self.FIXED if theirs[k] != mine[k]
+                and (k == "model" or (theirs[k] is not None and mine[k] is not None))}
+
+
+def _family_settings(model, fields: dict) -> dict:
+    """``fields``' family settings with each None replaced by the family's default; a
+    ``ValueError`` for a setting the family does not have."""
+    defaults = families.get(model).default_settings()
+    unknown = sorted(set(defaults) - set(FAMILY_FIELDS))
+    if unknown or not {"epochs", "batch_size", "learning_rate"} <= set(defaults):
+        raise ValueError(
+            f"The defaults of family {model!r} must set epochs, batch_size and learning_rate, "
+            f"and may set latent_dim and width only; got {sorted(defaults)}. Fix its DEFAULTS "
+            "(course_lib.recipes explains the family protocol)."
+        )
+    settings = {}
+    for name in FAMILY_FIELDS:
+        if fields[name] is None:
+            settings[name] = defaults.get(name)
+        elif name not in defaults:
+            raise ValueError(
+                f"{name} does not apply to model {model!r}, which has no {name} (its settings: "
+                f"{', '.join(defaults)}). Leave {name} out, or choose a model that has one."
+            )
+    return settings
 
 
 def train_cats(config: TrainCatsConfig, out_dir, resume: bool = False, progress: bool = True,
                data_dir=None, callbacks=(), overwrite: bool = False) -> dict:
-    """Train (or, with ``resume``, continue) a cat GAN in ``out_dir``; return a summary.
+    """Train (or, with ``resume``, continue) ``config.model`` on the cats in ``out_dir``; return
+    a summary.
 
     This is ``python -m course_lib train-cats`` as a function (chapter 5): the same run, the
-    same files, the same numbers. ``callbacks`` are extra Keras callbacks (the benchmarks score
-    the GAN along the way); ``data_dir`` is an alternative copy of the data files.
+    same files, the same numbers, for every family of :data:`FAMILIES`. ``callbacks`` are extra
+    Keras callbacks (the benchmarks score the GAN along the way); ``data_dir`` is an
+    alternative copy of the data files.
 
     ``out_dir`` is locked for the run (one writer) and never silently overwritten: a folder
     that holds a run is continued with ``resume`` or discarded with ``overwrite``, a non-empty
@@ -161,29 +263,30 @@ def _train_cats_locked(config, run, resume, progress, data_dir, callbacks) -> di
     _check_resume_settings(out, config, resume)
     cats = data.load_cats(value_range=(-1.0, 1.0), data_dir=data_dir)
     if config.batch_size > len(cats):
+        default = families.get(config.model).default_settings()["batch_size"]
         raise ValueError(f"--batch-size {config.batch_size} is larger than the {len(cats)} "
-                         "cats. Use a batch size of at most 1000 (64 is the default).")
+                         f"cats. Use a batch size of at most 1000 ({default} is the default).")
     _check_memory(config)
     runtime.set_seed(config.seed, deterministic=True)  # after the checks: global state
     strategy = _replicated(config)
     with strategy.scope():
-        gan = build_gan(config.model, config.latent_dim, config.learning_rate, config.seed,
-                        config.width)
-        start = _load_resume_state(gan, out, config, resume)
-    _write_config(run, gan, config, strategy.num_replicas_in_sync)
+        model = build_model(config)
+        start = _load_resume_state(model, out, config, resume)
+    _write_config(run, model, config, strategy.num_replicas_in_sync)
     t0 = time.perf_counter()
     if start < config.epochs:
         history = _HistoryWriter(out / "history.json", _earlier_history(out, start))
         extra = [history, *callbacks]
-        _fit(gan, cats, config, start, out, extra, progress)
+        _fit(model, cats, config, start, out, extra, progress)
     else:
         print(f"{out} is already trained for {start} epochs (asked for {config.epochs}).",
               file=sys.stderr)
     seconds = time.perf_counter() - t0
     trained = max(start, config.epochs)  # the epochs the weights have seen
-    _write_samples(gan, out, config, trained)
+    _write_samples(model, out, config, trained)
     return {"out": str(out), "start_epoch": start, "epochs": config.epochs,
-            "trained_epochs": trained, "replicas": strategy.num_replicas_in_sync, "train_seconds": round(seconds, 1)}
+            "trained_epochs": trained, "replicas": strategy.num_replicas_in_sync,
+            "train_seconds": round(seconds, 1)}
 
 
 def _replicated(config):
@@ -202,18 +305,18 @@ def _replicated(config):
     return strategy
 
 
-def _fit(gan, cats, config, start, out, callbacks, progress):
+def _fit(model, cats, config, start, out, callbacks, progress):
     """Epochs ``start .. config.epochs - 1``, checkpointed; a divergence says how to go on."""
     ckpt_dir = out / "checkpoints"
     ds = data.as_dataset(cats, config.batch_size, seed=config.seed, epochs=config.epochs,
                          start_epoch=start)
-    callbacks = [*callbacks, checkpoints.GANCheckpoint(ckpt_dir)]
+    callbacks = [*callbacks, checkpoints.RunCheckpoint(ckpt_dir)]
     if progress:
         callbacks.insert(0, training.ProgressBar(desc=f"{config.model} on cats"))
     try:
-        gan.fit(ds, epochs=config.epochs, initial_epoch=start,
-                steps_per_epoch=len(cats) // config.batch_size, verbose=0,
-                callbacks=callbacks, shuffle=False)
+        model.fit(ds, epochs=config.epochs, initial_epoch=start,
+                  steps_per_epoch=len(cats) // config.batch_size, verbose=0,
+                  callbacks=callbacks, shuffle=False)
     except training.TrainingDivergedError as exc:
         good = checkpoints.latest_epoch(ckpt_dir)
         raise training.TrainingDivergedError(
@@ -241,33 +344,42 @@ def _check_resume_settings(out: Path, config: TrainCatsConfig, resume: bool) -> 
 
 
 def _check_memory(config: TrainCatsConfig) -> None:
-    """Refuse, before it is built, a GAN whose training cannot fit in memory."""
+    """Refuse, before it is built, a model whose training cannot fit in memory."""
+    if config.latent_dim is None:  # nothing that a setting can make huge
+        return
+    family = families.get(config.model)
+
     def params_at(latent_dim):
-        gan = build_gan(config.model, latent_dim, width=config.width)
-        return gan.generator.count_params() + gan.discriminator.count_params()
+        return build_model(dataclasses.replace(config, latent_dim=latent_dim)).count_params()
 
-    rundir.check_memory(params_at, config.latent_dim)
+    rundir.check_memory(params_at, config.latent_dim, kind=family.kind,
+                        default=family.default_settings()["latent_dim"])
 
 
-def _load_resume_state(gan, out: Path, config: TrainCatsConfig, resume: bool) -> int:
-    """Restore the latest checkpoint into ``gan`` when resuming; return its epoch (0: none)."""
+def _optimizers(model) -> list:
+    return [item for item in model.checkpoint_items().values()
+            if isinstance(item, keras.optimizers.Optimizer)]
+
+
+def _load_resume_state(model, out: Path, config: TrainCatsConfig, resume: bool) -> int:
+    """Restore the latest checkpoint into ``model`` when resuming; return its epoch (0: none)."""
     if not resume:
         return 0
     ckpt_dir = out / "checkpoints"
-    start = checkpoints.restore(gan, ckpt_dir)
+    start = checkpoints.restore(model, ckpt_dir)
     if start:  # the checkpoint restored the old rate; a lowered one takes over from here
-        gan.d_optimizer.learning_rate = config.learning_rate
-        gan.g_optimizer.learning_rate = config.learning_rate
+        for optimizer in _optimizers(model):
+            optimizer.learning_rate = config.learning_rate
     else:
         print(f"No checkpoint in {ckpt_dir}: starting a new run.", file=sys.stderr)
     return start
 
 
-def _write_config(run, gan, config: TrainCatsConfig, replicas: int) -> None:
+def _write_config(run, model, config: TrainCatsConfig, replicas: int) -> None:
     """The run's first write: checked to fit on the disk, after an ``overwrite`` discards."""
-    params = gan.generator.count_params() + gan.discriminator.count_params()
-    rundir.check_fits(run.path, rundir.estimate_bytes(config.num_samples, gan.sample_shape(),
-                                                      params, config.epochs))
+    needs = rundir.estimate_bytes(config.num_samples, SAMPLE_SHAPE, model.count_params(),
+                                  config.epochs)
+    rundir.check_fits(run.path, needs)
     run.begin()  # an overwrite discards the old run only now
     write_json(run.path / "config.json", {**config.to_dict(), "replicas": replicas})
 
@@ -299,10 +411,10 @@ class _HistoryWriter(keras.callbacks.Callback):
         write_json(self.path, self.rows)
 
 
-def _write_samples(gan, out: Path, config: TrainCatsConfig, trained: int) -> None:
+def _write_samples(model, out: Path, config: TrainCatsConfig, trained: int) -> None:
     """``samples.npy`` (``num_samples`` seeded samples, written in chunks) and a 64-sample
     ``samples.png`` titled with the epochs ``trained``."""
-    first = rundir.save_samples(out / "samples.npy", gan, config.num_samples,
+    first = rundir.save_samples(out / "samples.npy", model, config.num_samples,
                                 seed=config.sample_seed)
     plotting.save_image_grid(first, out / "samples.png",
                              title=f"{config.model}, {trained} epochs")

@@ -462,14 +462,15 @@ def _available_memory() -> int | None:
             return None
 
 
-def check_memory(params_at, latent_dim: int, chunk: int = 10_000, threshold: int = 4096) -> None:
-    """Refuse, before building it, a GAN whose training cannot fit in memory.
+def check_memory(params_at, latent_dim: int, chunk: int = 10_000, threshold: int = 4096,
+                 kind: str = "GAN", default: int = 100) -> None:
+    """Refuse, before building it, a model (a ``kind``) whose training cannot fit in memory.
 
-    ``params_at(d)`` counts the parameters of the GAN with ``latent_dim=d``; it is called with
+    ``params_at(d)`` counts the parameters of the model with ``latent_dim=d``; it is called with
     1 and 2 only (tiny models), and the count grows linearly with ``latent_dim``. Training needs
     about four copies of the weights (weights, gradients, Adam's two moments), plus one chunk of
     noise for :func:`save_samples`. Latent sizes up to ``threshold`` are never a problem and are
-    not checked.
+    not checked. ``default`` is the family's default latent size, for the message.
     """
     if latent_dim <= threshold:
         return
@@ -479,33 +480,76 @@ def check_memory(params_at, latent_dim: int, chunk: int = 10_000, threshold: int
     free = _available_memory()
     if free is not None and need > free:
         raise ValueError(
-            f"--latent-dim {latent_dim} gives a GAN of about {params:,} parameters, which needs "
-            f"about {_gib(need)} of memory to train, but this machine has {_gib(free)} available. "
-            "Use a smaller --latent-dim (100 is the default)."
+            f"--latent-dim {latent_dim} gives a {kind} of about {params:,} parameters, which "
+            f"needs about {_gib(need)} of memory to train, but this machine has {_gib(free)} "
+            f"available. Use a smaller --latent-dim ({default} is the default)."
         )
 
 
-def save_samples(path, gan, n: int, seed: int, keep: int = 64, chunk: int = 10_000):
-    """Write ``gan.generate(n, seed=seed)`` to ``path`` (``.npy``, float32) in chunks.
+def _chunk_seed(seed: int, k: int) -> int:
+    """The seed of chunk ``k`` of a family without latent noise: ``seed`` itself for chunk 0."""
+    import numpy as np
 
-    Memory holds one chunk, not all ``n`` samples; the file is written atomically. The noise is
-    drawn from one generator in sequence, so the file equals ``np.save(path, gan.generate(n,
-    seed=seed))``. Returns the first ``keep`` samples (for the image grid).
+    if k == 0:
+        return seed
+    return int(np.random.SeedSequence([seed, k]).generate_state(1)[0])
+
+
+def _sampler(model, seed: int):
+    """``draw(m)``: the next ``m`` samples of ``model``, float32.
+
+    A model with an int ``latent_dim`` (a GAN, a VAE) maps standard-normal noise ``z`` to
+    samples, so the noise is drawn in sequence from one generator and the chunks together equal
+    ``model.generate(n, seed=seed)``. Any other model is asked for ``model.generate(m,
+    seed=...)`` per chunk, the first chunk with ``seed`` itself.
+    """
+    import itertools
+
+    import numpy as np
+
+    latent_dim = getattr(model, "latent_dim", None)
+    if isinstance(latent_dim, int) and not isinstance(latent_dim, bool):
+        rng = np.random.default_rng(seed)
+        return lambda m: model.generate(
+            z=rng.standard_normal((m, latent_dim)).astype(np.float32)).astype(np.float32)
+    chunks = itertools.count()
+    return lambda m: np.asarray(model.generate(m, seed=_chunk_seed(seed, next(chunks))),
+                                dtype=np.float32)
+
+
+def _checked_chunk(samples, m: int, shape, model):
+    if samples.shape != (m, *shape):
+        raise ValueError(
+            f"{type(model).__name__}.generate gave samples of shape {samples.shape} for a "
+            f"chunk of {m}, expected {(m, *shape)}. A family's generate(n, seed) must return "
+            "n samples of one shape (see course_lib.recipes)."
+        )
+    return samples
+
+
+def save_samples(path, model, n: int, seed: int, keep: int = 64, chunk: int = 10_000):
+    """Write ``model.generate(n, seed=seed)`` to ``path`` (``.npy``, float32) in chunks.
+
+    Memory holds one chunk, not all ``n`` samples; the file is written atomically. For a model
+    with latent noise (a GAN, a VAE) the noise is drawn from one generator in sequence, so the
+    file equals ``np.save(path, model.generate(n, seed=seed))`` for any ``n``; for any other
+    family it does whenever ``n <= chunk`` (later chunks use seeds derived from ``seed``).
+    Returns the first ``keep`` samples (for the image grid).
     """
     import numpy as np
 
-    rng = np.random.default_rng(seed)
-    first = gan.generate(z=rng.standard_normal((min(chunk, n), gan.latent_dim))
-                         .astype(np.float32)).astype(np.float32)
+    draw = _sampler(model, seed)
+    first = draw(min(chunk, n))
+    shape = first.shape[1:]
+    first = _checked_chunk(first, min(chunk, n), shape, model)
     header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)),
-              "fortran_order": False, "shape": (int(n), *first.shape[1:])}
+              "fortran_order": False, "shape": (int(n), *shape)}
     with atomic_write(path, "wb") as f:
         np.lib.format.write_array_header_1_0(f, header)
         f.write(np.ascontiguousarray(first).tobytes())
         done = len(first)
         while done < n:
             m = min(chunk, n - done)
-            z = rng.standard_normal((m, gan.latent_dim)).astype(np.float32)
-            f.write(np.ascontiguousarray(gan.generate(z=z).astype(np.float32)).tobytes())
+            f.write(np.ascontiguousarray(_checked_chunk(draw(m), m, shape, model)).tobytes())
             done += m
     return first[:keep]

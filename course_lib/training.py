@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from course_lib import losses, plotting
+from course_lib import checkpoints, losses, plotting
 from course_lib.validation import (
     check_fit_data,
     check_gan_optimizers,
@@ -31,10 +31,12 @@ from course_lib.validation import (
 
 __all__ = [
     "GAN",
+    "NaNGuard",
     "ProgressBar",
     "SampleGrid",
     "TrainingDivergedError",
     "latent_batch",
+    "nan_unless_finite",
 ]
 
 
@@ -128,6 +130,21 @@ class GAN(keras.Model):
     def call(self, z, training=False):
         return self.generator(z, training=training)
 
+    def checkpoint_items(self) -> dict:
+        """What exact resume needs (chapter 5): both networks, both optimizers (moments, step),
+        the noise generator's state and the layers' noise states (``cl.checkpoints``)."""
+        if not hasattr(self, "d_optimizer"):
+            raise ValueError(
+                "The GAN is not compiled, so it has no optimizers to checkpoint. Call "
+                "gan.compile(d_optimizer=..., g_optimizer=...) first, with the same optimizers "
+                "as the run."
+            )
+        return {"generator": self.generator, "discriminator": self.discriminator,
+                "d_optimizer": self.d_optimizer, "g_optimizer": self.g_optimizer,
+                "seed_state": self.seed_generator.state,
+                "layer_rng": checkpoints.layer_rng_states(generator=self.generator,
+                                                          discriminator=self.discriminator)}
+
     # ------------------------------------------------------------------ the training step
     def d_step(self, real, share=None):
         """One discriminator update on a batch of real samples; G is not touched."""
@@ -164,8 +181,8 @@ class GAN(keras.Model):
         d_loss, acc_real, acc_fake = self.d_step(real, share)
         g_loss = self.g_step(n, share)
         # A NaN gradient can hide behind a finite loss; the NaN weights it leaves flag the step.
-        d_loss = _nan_unless_finite(d_loss, self.discriminator.trainable_weights)
-        g_loss = _nan_unless_finite(g_loss, self.generator.trainable_weights)
+        d_loss = nan_unless_finite(d_loss, self.discriminator.trainable_weights)
+        g_loss = nan_unless_finite(g_loss, self.generator.trainable_weights)
         self._track((d_loss, g_loss, acc_real, acc_fake), share)
         return {m.name: m.result() for m in self.metrics}
 
@@ -245,11 +262,10 @@ class GAN(keras.Model):
         self.diverged_at = None
         if isinstance(x, tf.data.Dataset):  # it brings its own order; Keras would warn
             kwargs.setdefault("shuffle", False)
-        guard = _NaNGuard()
+        guard = NaNGuard(("d_loss", "g_loss"))
         history = super().fit(x, batch_size=batch_size, epochs=epochs, verbose=verbose,
                               callbacks=[guard, *list(callbacks or [])], **kwargs)
-        if guard.message is not None:
-            raise TrainingDivergedError(guard.message)
+        guard.raise_if_diverged()
         return history
 
     def generate(self, n=None, z=None, seed=0, batch_size=500) -> np.ndarray:
@@ -268,22 +284,30 @@ class GAN(keras.Model):
         return np.concatenate(outs, axis=0)
 
 
-def _nan_unless_finite(loss, weights):
-    """``loss``, or NaN when a weight is not finite, so that the NaN guard sees the step.
+def nan_unless_finite(loss, weights):
+    """``loss``, or NaN when a weight is not finite, so that :class:`NaNGuard` sees the step.
 
     A finite loss can hide a NaN gradient: compiled CPU kernels may fuse ``relu`` into the
     matrix multiply and map a NaN input to 0 in the forward pass, while the backward pass
-    still writes NaN into the weights.
+    still writes NaN into the weights. Every family's ``train_step`` passes its losses through
+    this (chapter 5).
     """
     finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(w)) for w in weights])
     return tf.where(finite, loss, tf.constant(float("nan"), loss.dtype))
 
 
-class _NaNGuard(keras.callbacks.Callback):
-    """Stops training at the first non-finite loss and records where."""
+class NaNGuard(keras.callbacks.Callback):
+    """Stops training at the first non-finite loss among ``keys`` (default: every logged value)
+    and records where, in ``message`` and the model's ``diverged_at`` (chapter 5).
 
-    def __init__(self):
+    A model's ``fit`` adds it first and calls :meth:`raise_if_diverged` after ``super().fit``,
+    so a divergence is a :class:`TrainingDivergedError` and checkpoint callbacks skip the bad
+    epoch.
+    """
+
+    def __init__(self, keys=None):
         super().__init__()
+        self.keys = None if keys is None else tuple(keys)
         self.message = None
         self._epoch = 0
 
@@ -293,7 +317,7 @@ class _NaNGuard(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         logs = logs or {}
         bad = {k: float(v) for k, v in logs.items()
-               if k in ("d_loss", "g_loss") and not math.isfinite(float(v))}
+               if (self.keys is None or k in self.keys) and not math.isfinite(float(v))}
         if bad and self.message is None:
             self.message = (
                 f"Training diverged: {bad} at epoch {self._epoch + 1}, batch {batch + 1}. "
@@ -304,6 +328,11 @@ class _NaNGuard(keras.callbacks.Callback):
             )
             self.model.diverged_at = (self._epoch, batch)
             self.model.stop_training = True
+
+    def raise_if_diverged(self) -> None:
+        """Raise :class:`TrainingDivergedError` if the last ``fit`` stopped on a bad loss."""
+        if self.message is not None:
+            raise TrainingDivergedError(self.message)
 
 
 class ProgressBar(keras.callbacks.Callback):

@@ -23,8 +23,13 @@ batch. The scale matters: averaging the reconstruction over pixels instead divid
 while the KL stays summed, which is a KL weight of 784 in disguise; the encoder then learns to
 ignore the image (posterior collapse) and every sample is the same blurry average cat.
 
-Images follow the GANs' convention: ``(n, 28, 28, 1)`` float32 in [-1, 1]. Every TensorFlow
-helper has a NumPy twin (``np_*``) that the tests compare it with.
+Images follow the GANs' convention: ``(n, 28, 28, 1)`` float32 in [-1, 1]; the Bernoulli
+targets are those pixels mapped to [0, 1], and a sample is the decoder's *mean*, the pixel
+probabilities mapped back to [-1, 1] (a Bernoulli draw would sprinkle salt-and-pepper noise on
+every image). Every TensorFlow helper has a NumPy twin (``np_*``) that the tests compare it with.
+
+``python -m course_lib train-cats --model vae`` trains it through the family protocol of
+:mod:`course_lib.recipes`: :func:`build_vae` is its factory, :data:`DEFAULTS` its settings.
 """
 
 from __future__ import annotations
@@ -34,11 +39,20 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from course_lib.validation import check_images, check_positive_int, check_positive_number
+from course_lib import checkpoints, training
+from course_lib.validation import (
+    check_images,
+    check_learning_rate,
+    check_positive_int,
+    check_positive_number,
+    check_seed,
+)
 
 __all__ = [
+    "DEFAULTS",
     "VAE",
     "bernoulli_reconstruction_loss",
+    "build_vae",
     "kl_divergence_normal",
     "np_bernoulli_reconstruction_loss",
     "np_kl_divergence_normal",
@@ -49,6 +63,12 @@ __all__ = [
 ]
 
 IMAGE_SHAPE = (28, 28, 1)
+
+#: ``train-cats --model vae``'s defaults (chapter 6): 300 epochs take about 140 CPU-seconds,
+#: under 3 minutes on 2 CPU cores; the Fréchet distance of the samples levels off at about 18
+#: after 100 epochs (``benchmarks/bench_families.py --models vae --score 100 300``).
+DEFAULTS = {"epochs": 300, "batch_size": 64, "learning_rate": 1e-3, "latent_dim": 16,
+            "width": 32}
 
 
 # --------------------------------------------------------------------------- NumPy references
@@ -181,6 +201,7 @@ class VAE(keras.Model):
         self.total_loss_tracker = keras.metrics.Mean(name="loss")
         self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
+        self.diverged_at = None
         self.built = True  # encoder and decoder are built; count_params() works before fit
 
     @property
@@ -191,6 +212,28 @@ class VAE(keras.Model):
         """The mean reconstruction of ``x`` (decoded from mu), in [-1, 1]."""
         mu, _ = self.encoder(x, training=training)
         return 2.0 * tf.sigmoid(self.decoder(mu, training=training)) - 1.0
+
+    def compile(self, optimizer="adam", **kwargs):
+        """Set the optimizer (e.g. ``keras.optimizers.Adam(1e-3)``) and build its moments now,
+        so that a checkpoint can be restored into a model that has not trained yet."""
+        super().compile(optimizer=optimizer, **kwargs)
+        with self.distribute_strategy.scope():
+            if not self.optimizer.built:
+                self.optimizer.build(self.trainable_variables)
+
+    def checkpoint_items(self) -> dict:
+        """What exact resume needs (``cl.checkpoints``): both networks, the optimizer (moments,
+        step), the eps generator's state and the layers' noise states."""
+        if getattr(self, "optimizer", None) is None:
+            raise ValueError(
+                "The VAE is not compiled, so it has no optimizer to checkpoint. Call "
+                "vae.compile(optimizer=keras.optimizers.Adam(1e-3)) first, with the same "
+                "optimizer as the run."
+            )
+        return {"encoder": self.encoder, "decoder": self.decoder, "optimizer": self.optimizer,
+                "seed_state": self.seed_generator.state,
+                "layer_rng": checkpoints.layer_rng_states(encoder=self.encoder,
+                                                          decoder=self.decoder)}
 
     # ------------------------------------------------------------------ the training step
     def compute_losses(self, x, training=False):
@@ -216,6 +259,8 @@ class VAE(keras.Model):
             scaled = total / tf.distribute.get_strategy().num_replicas_in_sync
         grads = tape.gradient(scaled, self.trainable_weights)
         self.optimizer.apply_gradients(zip(grads, self.trainable_weights, strict=True))
+        # a NaN gradient can hide behind a finite loss; the NaN weights it leaves flag the step
+        total = training.nan_unless_finite(total, self.trainable_weights)
         return self._update(total, reconstruction, kl)
 
     def test_step(self, data):
@@ -225,7 +270,12 @@ class VAE(keras.Model):
     # ------------------------------------------------------------------ fit and sampling
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_data=None, **kwargs):
-        """Train on images ``x`` (NumPy ``(n, 28, 28, 1)`` in [-1, 1], or a ``tf.data.Dataset``)."""
+        """Train on images ``x`` (NumPy ``(n, 28, 28, 1)`` in [-1, 1], or a ``tf.data.Dataset``).
+
+        A loss that becomes NaN or infinite stops training with
+        :class:`~course_lib.training.TrainingDivergedError` (``diverged_at`` says where) and
+        checkpoint callbacks skip the bad epoch, as for the GAN.
+        """
         if getattr(self, "optimizer", None) is None:
             raise ValueError(
                 "VAE.fit was called before VAE.compile. Call "
@@ -249,8 +299,15 @@ class VAE(keras.Model):
         if validation_data is not None and not isinstance(validation_data, tf.data.Dataset):
             validation_data = check_images(validation_data, "validation_data",
                                            shape=IMAGE_SHAPE, value_range=(-1.0, 1.0))
-        return super().fit(x, batch_size=batch_size, epochs=epochs, verbose=verbose,
-                           callbacks=callbacks, validation_data=validation_data, **kwargs)
+        if isinstance(x, tf.data.Dataset):  # it brings its own order; Keras would warn
+            kwargs.setdefault("shuffle", False)
+        self.diverged_at = None
+        guard = training.NaNGuard(("loss", "reconstruction_loss", "kl_loss"))
+        history = super().fit(x, batch_size=batch_size, epochs=epochs, verbose=verbose,
+                              callbacks=[guard, *list(callbacks or [])],
+                              validation_data=validation_data, **kwargs)
+        guard.raise_if_diverged()
+        return history
 
     def encode(self, x) -> tuple[np.ndarray, np.ndarray]:
         """``(mu, log_var)`` of q(z | x) for images ``x`` in [-1, 1], as NumPy arrays."""
@@ -258,16 +315,20 @@ class VAE(keras.Model):
         mu, log_var = self.encoder(x, training=False)
         return np.asarray(mu), np.asarray(log_var)
 
-    def decode(self, z) -> np.ndarray:
-        """Images in [-1, 1] for latent vectors ``z``: the mean 2 * sigmoid(logits) - 1."""
+    def decode(self, z, batch_size: int = 500) -> np.ndarray:
+        """Images in [-1, 1] for latent vectors ``z``: the mean 2 * sigmoid(logits) - 1,
+        float32, decoded ``batch_size`` vectors at a time."""
+        batch_size = check_positive_int("batch_size", batch_size)
         z = np.asarray(z, dtype=np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(
                 f"z must have shape (n, {self.latent_dim}), got {z.shape}. Draw it with "
                 f"cl.training.latent_batch(n, {self.latent_dim})."
             )
-        logits = self.decoder(z, training=False)
-        return np.asarray(2.0 * tf.sigmoid(logits) - 1.0)
+        parts = [np.asarray(2.0 * tf.sigmoid(self.decoder(z[i:i + batch_size], training=False))
+                            - 1.0, dtype=np.float32) for i in range(0, len(z), batch_size)]
+        return np.concatenate(parts, axis=0) if parts else np.zeros((0, *IMAGE_SHAPE),
+                                                                     np.float32)
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
         """``n`` new images ``(n, 28, 28, 1)`` in [-1, 1], decoded from z ~ N(0, I).
@@ -280,7 +341,11 @@ class VAE(keras.Model):
         return self.decode(z)
 
     def generate(self, n=None, z=None, seed=0) -> np.ndarray:
-        """Like ``GAN.generate``: samples from ``n`` seeded latent vectors or from ``z``."""
+        """Like ``GAN.generate``: samples from ``n`` seeded latent vectors or from ``z``.
+
+        ``generate(n, seed)`` equals ``generate(z=cl.training.latent_batch(n, latent_dim,
+        seed))``, which is how ``train-cats`` writes its ``samples.npy`` in chunks.
+        """
         if z is None:
             if n is None:
                 raise ValueError("generate needs n (how many samples) or z (latent vectors).")
@@ -291,3 +356,15 @@ class VAE(keras.Model):
         """Encode ``x`` and decode the posterior mean mu: images in [-1, 1]."""
         mu, _ = self.encode(x)
         return self.decode(mu)
+
+
+def build_vae(seed: int = 0, learning_rate: float = DEFAULTS["learning_rate"],
+              latent_dim: int = DEFAULTS["latent_dim"], width: int = DEFAULTS["width"],
+              beta: float = 1.0) -> VAE:
+    """``train-cats --model vae``'s compiled VAE: Adam(``learning_rate``), its moments built
+    (chapter 6; the factory of the family protocol in :mod:`course_lib.recipes`)."""
+    seed = check_seed(seed)
+    learning_rate = check_learning_rate(learning_rate)
+    vae = VAE(latent_dim=latent_dim, width=width, beta=beta, seed=seed)
+    vae.compile(optimizer=keras.optimizers.Adam(learning_rate))
+    return vae

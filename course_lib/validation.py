@@ -20,12 +20,14 @@ __all__ = [
     "check_binary_images",
     "check_dataset",
     "check_dataset_sample",
+    "check_feature_sets",
     "check_finite",
     "check_fit_data",
     "check_gan_optimizers",
     "check_generator_loss",
     "check_images",
     "check_label_smoothing",
+    "check_labels",
     "check_latent",
     "check_learning_rate",
     "check_levels",
@@ -198,6 +200,38 @@ def as_numeric_array(x, name: str) -> np.ndarray:
             f"take np.abs({name}) or {name}.real first."
         )
     return arr
+
+
+def check_feature_sets(a, b, names=("a", "b"), min_samples: int = 2):
+    """Two feature sets ``(n, d)`` and ``(m, d)`` as float64 arrays, or an error saying why not.
+
+    Rows are samples, columns features (chapter 5's KID and precision/recall). Each set needs at
+    least ``min_samples`` rows, both the same width ``d``, and finite values.
+    """
+    out = []
+    for x, name in zip((a, b), names, strict=True):
+        arr = as_numeric_array(x, name)
+        if arr.ndim != 2:
+            raise ValueError(
+                f"{name} has shape {arr.shape}, expected feature vectors of shape (n, d): one "
+                f"row per sample. Embed images first (cl.evaluation.features(images)), or "
+                f"reshape a single vector with {name}[None]."
+            )
+        if len(arr) < min_samples:
+            raise ValueError(
+                f"{name} holds {len(arr)} samples, but at least {min_samples} are needed. "
+                "Pass more samples (rows)."
+            )
+        arr = arr.astype(np.float64)
+        check_finite(name, arr)
+        out.append(arr)
+    if out[0].shape[1] != out[1].shape[1]:
+        raise ValueError(
+            f"{names[0]} has {out[0].shape[1]} features per sample but {names[1]} has "
+            f"{out[1].shape[1]}: the sets must come from the same feature extractor. Embed "
+            "both with the same network (e.g. cl.evaluation.features)."
+        )
+    return out[0], out[1]
 
 
 def check_images(x, name: str = "images", shape=None, value_range=None) -> np.ndarray:
@@ -461,6 +495,34 @@ def check_latent(z, n, latent_dim: int) -> np.ndarray:
         )
     check_finite("z", z)
     return z
+
+
+def check_labels(labels, num_classes: int, names=(), n: int | None = None) -> np.ndarray:
+    """Class labels as int32 ``(n,)``: integers in ``0 .. num_classes - 1`` or names from
+    ``names`` (chapter 6, the conditional GAN); ``n``, if given, must match."""
+    if isinstance(labels, str | int | np.integer):
+        labels = [labels]
+    arr = np.asarray(labels)
+    if arr.ndim != 1 or len(arr) == 0:
+        raise ValueError(
+            f"labels must be a non-empty 1-D list of classes, got shape {arr.shape}. Pass one "
+            "label per sample, e.g. np.repeat(np.arange(10), 8) or ['cat', 'dog']."
+        )
+    if arr.dtype.kind in "US":
+        unknown = sorted({str(v) for v in arr} - set(names))
+        if unknown:
+            raise ValueError(f"Unknown class names {unknown}. Expected names from {tuple(names)}.")
+        arr = np.array([list(names).index(str(v)) for v in arr])
+    elif arr.dtype.kind not in "iu" and not (arr.dtype.kind == "f" and np.all(arr == np.round(arr))):
+        raise TypeError(f"labels must be whole numbers or class names, got dtype {arr.dtype}.")
+    if arr.min() < 0 or arr.max() >= num_classes:
+        raise ValueError(
+            f"labels lie in [{int(arr.min())}, {int(arr.max())}], but there are {num_classes} "
+            f"classes. Expected labels 0 .. {num_classes - 1}."
+        )
+    if n is not None and len(arr) != n:
+        raise ValueError(f"{len(arr)} labels for {n} samples: give exactly one label per sample.")
+    return arr.astype(np.int32)
 
 
 # ------------------------------------------------------------ autoregressive models (chapter 7)

@@ -6,7 +6,8 @@
 The numbers are those of ``cl.evaluation.score`` (chapter 5): the Fréchet distance in the
 reference classifier's feature space beside the real-vs-real floor for the same sample size,
 the fraction of samples the classifier calls "cat" beside real held-out cats, diversity
-(1.0 = as diverse as real cats) and the two memorisation numbers.
+(1.0 = as diverse as real cats), the two memorisation numbers, and the kernel distance (KID)
+and precision/recall, each beside real cats' value at the same sample size.
 """
 
 from __future__ import annotations

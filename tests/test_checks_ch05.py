@@ -118,3 +118,81 @@ def test_interpolate_not_attempted():
 def test_fd_unlisted_mistakes_get_the_general_diagnosis(wrong, message):
     result = run("ch05.frechet_distance", wrong)
     assert result.passed is False and message in result.message, result.text()
+
+
+# -------------------------------------------------------------------------- kernel_distance
+def make_kid(diagonal=False, per_pair=True, scale=True, degree=3, offset=1.0, factor=2.0,
+             m_from_x=False):
+    def kernel_distance(x, y):
+        d = x.shape[1] if scale else 1
+
+        def k(a, b):
+            return (a @ b.T / d + offset) ** degree
+
+        n, m = len(x), len(y)
+        kxx, kyy = k(x, x), k(y, y)
+        if not diagonal:
+            kxx, kyy = kxx - np.diag(np.diag(kxx)), kyy - np.diag(np.diag(kyy))
+        mm = n if m_from_x else m
+        within_x = kxx.sum() / (n * (n - 1) if per_pair else n * n)
+        within_y = kyy.sum() / (mm * (mm - 1) if per_pair else mm * mm)
+        return float(within_x + within_y - factor * k(x, y).mean())
+
+    return kernel_distance
+
+
+def test_kid_reference_passes():
+    assert run("ch05.kernel_distance", make_kid()).passed is True
+
+
+def test_kid_by_a_double_loop_passes():
+    def kernel_distance(x, y):
+        d = x.shape[1]
+        n, m = len(x), len(y)
+        sxx = sum((x[i] @ x[j] / d + 1) ** 3 for i in range(n) for j in range(n) if i != j)
+        syy = sum((y[i] @ y[j] / d + 1) ** 3 for i in range(m) for j in range(m) if i != j)
+        sxy = sum((x[i] @ y[j] / d + 1) ** 3 for i in range(n) for j in range(m))
+        return sxx / (n * (n - 1)) + syy / (m * (m - 1)) - 2 * sxy / (n * m)
+
+    assert run("ch05.kernel_distance", kernel_distance).passed is True
+
+
+def test_kid_library_function_passes():
+    assert run("ch05.kernel_distance", cl.evaluation.kernel_distance).passed is True
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"diagonal": True, "per_pair": False}, "V-statistic"),
+    ({"per_pair": False}, "n(n - 1) pairs"),
+    ({"diagonal": True}, "kept the pairs of a sample with itself (i = j) in the sum"),
+    ({"m_from_x": True}, "x's number of pairs"),
+    ({"scale": False}, "divide the dot product by d"),
+    ({"offset": 0.0}, "missing the + 1"),
+    ({"degree": 2}, "squared"),
+    ({"degree": 1}, "no power"),
+    ({"factor": 1.0}, "factor 2"),
+])
+def test_kid_typical_mistakes_are_named(kwargs, message):
+    result = run("ch05.kernel_distance", make_kid(**kwargs))
+    assert result.passed is False
+    assert message in result.message, result.text()
+    assert result.hint, result.text()
+
+
+@pytest.mark.parametrize(("wrong", "message"), [
+    (lambda x, y: -make_kid()(x, y), "opposite sign"),
+    (lambda x, y: make_kid()(y, x) + 1.0, "every value is 1 above"),
+    (lambda x, y: 2 * make_kid()(x, y), "twice the expected values"),
+])
+def test_kid_unlisted_mistakes_get_the_general_diagnosis(wrong, message):
+    result = run("ch05.kernel_distance", wrong)
+    assert result.passed is False and message in result.message, result.text()
+
+
+def test_kid_not_attempted_and_wrong_type():
+    def todo(x, y):
+        raise NotImplementedError()
+
+    assert run("ch05.kernel_distance", todo).passed is None
+    result = run("ch05.kernel_distance", lambda x, y: np.zeros(3))
+    assert result.passed is False and "one number" in result.message

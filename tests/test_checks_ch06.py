@@ -14,9 +14,45 @@ def not_attempted(*args):
     raise NotImplementedError()
 
 
-@pytest.mark.parametrize("exercise_id", ["ch06.kl_weight", "ch06.diagnose"])
+@pytest.mark.parametrize("exercise_id", ["ch06.kl_weight", "ch06.conditional_input",
+                                         "ch06.diagnose"])
 def test_unattempted_is_not_a_failure(exercise_id):
     assert run(exercise_id, not_attempted).passed is None
+
+
+# ------------------------------------------------------------------- conditional_input
+def conditional_input_ref(z, labels):
+    return np.concatenate([z, np.eye(10)[labels]], axis=1)
+
+
+def test_conditional_input_reference_passes():
+    result = run("ch06.conditional_input", conditional_input_ref)
+    assert result.passed is True, result.text()
+
+
+def test_conditional_input_with_keras_ops_passes():
+    import keras
+
+    def with_ops(z, labels):
+        return keras.ops.concatenate([z, keras.ops.one_hot(labels, 10)], axis=-1)
+
+    assert run("ch06.conditional_input", with_ops).passed is True
+
+
+@pytest.mark.parametrize("answer, named", [
+    (lambda z, y: z, "labels are not used"),
+    (lambda z, y: np.concatenate([z, np.asarray(y)[:, None]], axis=1), "one number"),
+    (lambda z, y: np.concatenate([z, np.eye(max(y) + 1)[y]], axis=1), "largest label"),
+    (lambda z, y: np.concatenate([z, np.eye(10)[y]], axis=0), "along axis 0"),
+    (lambda z, y: np.concatenate([np.eye(10)[y], z], axis=1), "comes before z"),
+    (lambda z, y: np.concatenate([z, np.eye(10)[np.asarray(y) - 1]], axis=1), "one column too"),
+    (lambda z, y: np.concatenate([z, np.eye(11)[y]], axis=1), "wrong shape"),
+    (lambda z, y: np.concatenate([z, 2 * np.eye(10)[y]], axis=1), "values are wrong"),
+])
+def test_conditional_input_mistakes_are_named(answer, named):
+    result = run("ch06.conditional_input", answer)
+    assert result.passed is False
+    assert named in result.text()
 
 
 # -------------------------------------------------------------------------- kl_weight

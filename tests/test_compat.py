@@ -41,3 +41,25 @@ def test_optimizer_variables_are_the_built_for_variables():
     opt.build(model.trainable_variables)
     assert [id(v) for v in compat.optimizer_variables(opt)] == [
         id(v) for v in model.trainable_variables]
+
+
+def test_checkpoint_children_are_the_top_level_names_not_the_variables_paths(tmp_path):
+    import pytest
+    import tensorflow as tf
+
+    model = _nested()
+    opt = keras.optimizers.Adam()
+    opt.build(model.trainable_variables)
+    prefix = tf.train.Checkpoint(net=model, opt=opt, empty={}).write(str(tmp_path / "c"))
+    reader = tf.train.load_checkpoint(prefix)
+    assert sorted(compat.checkpoint_children(reader)) == ["empty", "net", "opt"]
+    # the variables' keys alone would miss "net" and "empty": the weights sit under opt/
+    assert {k.split("/")[0] for k in reader.get_variable_to_shape_map()} == {
+        "_CHECKPOINTABLE_OBJECT_GRAPH", "opt"}
+
+    class Garbled:
+        def get_tensor(self, name):
+            return b"\xff\x00 not a proto"
+
+    with pytest.raises(ValueError, match="object graph"):
+        compat.checkpoint_children(Garbled())

@@ -17,3 +17,20 @@ def test_loss_curves_ticks_whole_epochs_only():
     visible = [t for t in ax.get_xticks() if lo <= t <= hi]
     assert visible and all(float(t).is_integer() for t in visible), visible
     plt.close(fig)
+
+
+def test_sample_size_curves_draws_one_line_per_curve_with_labelled_sizes():
+    import numpy as np
+    import pytest
+
+    fig, ax = plt.subplots()
+    sizes = [25, 100, 500]
+    out = cl.plotting.sample_size_curves(sizes, {"a": [3.0, 2.0, 1.0], "b": [0.1, 0.0, -0.1]},
+                                         ax=ax, errors={"b": [0.2, 0.1, 0.05]}, log=False)
+    assert out is ax and ax.get_xscale() == "log" and ax.get_yscale() == "linear"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["25", "100", "500"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [3.0, 2.0, 1.0])
+    with pytest.raises(ValueError, match="2 values for 3 sizes"):
+        cl.plotting.sample_size_curves(sizes, {"c": [1.0, 2.0]}, ax=ax)
+    plt.close(fig)

@@ -118,6 +118,19 @@ def _generator(answer):
     if not isinstance(model, keras.Model):
         raise Failure("build_generator must return a Keras model.", expected="a keras.Model",
                       found=type(model).__name__, hint="Return keras.Sequential([...]).")
+    _check_generator_shape(model)
+    _check_generator_range(model)
+    _check_latent_dim_used(answer)
+    names = [type(layer).__name__ for layer in model.layers]
+    note = "Maps (n, 100) noise to (n, 28, 28, 1) images in [-1, 1]."
+    if "Flatten" in names and "Dense" in names[: names.index("Flatten")]:
+        note += (" Your Flatten after a Dense layer is harmless but does nothing (a Dense output "
+                 "is already flat): the article's Flatten is a no-op you can delete.")
+    return note
+
+
+def _check_generator_shape(model) -> None:
+    """100-dimensional noise in, (n, 28, 28, 1) images out."""
     z = np.random.default_rng(0).standard_normal((4, 100)).astype(np.float32)
     try:
         out = np.asarray(model(z, training=False))
@@ -138,6 +151,10 @@ def _generator(answer):
     if out.shape != (4, 28, 28, 1):
         raise Failure("The generator's output has the wrong shape.", expected="(4, 28, 28, 1)",
                       found=str(out.shape))
+
+
+def _check_generator_range(model) -> None:
+    """Finite pixels that span [-1, 1], the range of the cats."""
     lo, hi, finite = _measured_range(model, 100)
     if not finite:
         raise Failure("Your generator outputs NaN or infinite values for some noise vectors.",
@@ -164,6 +181,10 @@ def _generator(answer):
                       found=f"measured range [{lo:.3g}, {hi:.3g}] on random noise",
                       hint="Map the last layer onto the whole range: tanh, not a scaled-down "
                            "or shifted version of it.")
+
+
+def _check_latent_dim_used(answer) -> None:
+    """``build_generator(8)`` takes 8-dimensional noise: latent_dim is not ignored."""
     small = answer(8)
     z8 = np.zeros((2, 8), np.float32)
     try:
@@ -176,12 +197,6 @@ def _generator(answer):
                       found="it does not accept 8-dimensional noise" if shape8 is None
                       else f"output {shape8}",
                       hint="Use latent_dim in keras.Input(shape=(latent_dim,)), not 100.")
-    names = [type(layer).__name__ for layer in model.layers]
-    note = "Maps (n, 100) noise to (n, 28, 28, 1) images in [-1, 1]."
-    if "Flatten" in names and "Dense" in names[: names.index("Flatten")]:
-        note += (" Your Flatten after a Dense layer is harmless but does nothing (a Dense output "
-                 "is already flat): the article's Flatten is a no-op you can delete.")
-    return note
 
 
 # --------------------------------------------------------------------------- 2. combined
@@ -335,6 +350,13 @@ def _freezing(answer):
         raise Failure("D got worse at telling real from fake: its labels look swapped.",
                       expected="real -> 1, fake -> 0", found="D's loss went up",
                       hint="train_on_batch(real, ones) and train_on_batch(fake, zeros).")
+    _check_g_target(d, g, z, g0)
+    return ("D learns in its half-step and only G learns in the combined model's: each train "
+            "function was traced with the flag it needs.")
+
+
+def _check_g_target(d, g, z, g0) -> None:
+    """G's step lowered -log D(G(z)) for the same D: its target was "real"."""
     g_after = _weights(g)
     g_loss_new = _g_loss(d, g, z)
     for w, v in zip(g.weights, g0, strict=True):
@@ -346,8 +368,6 @@ def _freezing(answer):
         raise Failure("G moved away from fooling D: its target looks wrong.",
                       expected="combined.train_on_batch(z, ones): fakes labelled real",
                       found="-log D(G(z)) went up", hint="The generator's target is 1.")
-    return ("D learns in its half-step and only G learns in the combined model's: each train "
-            "function was traced with the flag it needs.")
 
 
 # --------------------------------------------------------------------------- 5. train_step
@@ -365,6 +385,18 @@ def _train_step(answer):
         raise Failure("train_step must return (d_loss, g_loss).", expected="a tuple of 2 losses",
                       found=repr(result)[:80])
     d_loss, g_loss = _scalar(result[0], "d_loss"), _scalar(result[1], "g_loss")
+    _check_step_targets(d_opt, g_opt, d, g, d0, g0)
+    _check_step_d_loss(d_loss, d_loss_ref, real_logits0, fake_logits0)
+    if _d_loss(d, real, fake0) >= d_loss_ref:
+        raise Failure("D's update made it worse at telling real from fake.",
+                      expected="D's loss goes down", found="it went up",
+                      hint="Minimise d_loss (apply its gradient), with real -> 1 and fake -> 0.")
+    _check_step_g_loss(g_loss, d, g, z, g0, fake_logits0)
+    return "D then G, each updated by its own optimizer on its own weights; both losses finite."
+
+
+def _check_step_targets(d_opt, g_opt, d, g, d0, g0) -> None:
+    """Each optimizer updated its own network, and only that one."""
     d_t, g_t = _optimizer_targets(d_opt, d, g), _optimizer_targets(g_opt, d, g)
     if d_t == "G" and g_t == "D":
         raise Failure("The optimizers are swapped: d_optimizer updated G and g_optimizer D.",
@@ -387,6 +419,10 @@ def _train_step(answer):
     if "G" not in g_t or not _moved(g0, _weights(g)):
         raise Failure("G was not updated.", expected="g_optimizer.apply_gradients on G's "
                       "gradients", found=f"g_optimizer updated: {g_t or 'nothing'}")
+
+
+def _check_step_d_loss(d_loss, d_loss_ref, real_logits0, fake_logits0) -> None:
+    """``d_loss`` is the discriminator's cross-entropy before the update, labels not swapped."""
     swapped = _bce(real_logits0, 0.0) + _bce(fake_logits0, 1.0)
     if np.isclose(d_loss, swapped, rtol=1e-4) and not np.isclose(d_loss, d_loss_ref, rtol=1e-4):
         raise Failure("d_loss uses swapped labels (real -> 0, fake -> 1).",
@@ -398,10 +434,10 @@ def _train_step(answer):
                       expected=f"{d_loss_ref:.4f} (or its half, a mean over 2n)",
                       found=f"{d_loss:.4f}",
                       hint="BCE from logits: real labelled 1, G(z) labelled 0, before the update.")
-    if _d_loss(d, real, fake0) >= d_loss_ref:
-        raise Failure("D's update made it worse at telling real from fake.",
-                      expected="D's loss goes down", found="it went up",
-                      hint="Minimise d_loss (apply its gradient), with real -> 1 and fake -> 0.")
+
+
+def _check_step_g_loss(g_loss, d, g, z, g0, fake_logits0) -> None:
+    """``g_loss`` is the non-saturating loss, and G moved towards fooling the updated D."""
     # G's loss with the updated D, at the old and the new G.
     g_new = _weights(g)
     for w, v in zip(g.weights, g0, strict=True):
@@ -422,4 +458,3 @@ def _train_step(answer):
                       expected=f"{candidates_ns[0]:.4f} (with the updated D)",
                       found=f"{g_loss:.4f}",
                       hint="cl.losses.generator_loss_non_saturating(discriminator(generator(z)))")
-    return "D then G, each updated by its own optimizer on its own weights; both losses finite."

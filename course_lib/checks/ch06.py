@@ -101,6 +101,77 @@ def _kl_weight(answer):
             "beta-VAE's 4, and 1 whatever the overall scale or offset.")
 
 
+# ------------------------------------------------------- the conditional generator's input
+_CLASSES = 10
+
+
+def _one_hot(labels, width=_CLASSES):
+    return np.eye(width)[np.asarray(labels)]
+
+
+def _conditional_probes():
+    """(description, z, labels): batches whose labels would reveal each known mistake."""
+    rng = np.random.default_rng(6)
+    return [
+        ("2 noise vectors of size 10, labels [3, 8]", rng.normal(size=(2, 10)), [3, 8]),
+        ("4 noise vectors of size 3, labels [0, 9, 2, 9]", rng.normal(size=(4, 3)), [0, 9, 2, 9]),
+        ("one noise vector of size 5, label 'bird' (1)", rng.normal(size=(1, 5)), [1]),
+        ("6 noise vectors of size 2, labels 0..5 (no class above 5)", rng.normal(size=(6, 2)),
+         [0, 1, 2, 3, 4, 5]),
+        ("3 noise vectors of size 3, labels [7, 7, 7]", rng.normal(size=(3, 3)), [7, 7, 7]),
+    ]
+
+
+# Wrong answers a learner writes, each with what to say about it.
+_INPUT_MISTAKES = [
+    (lambda z, y: z, "The labels are not used: the output is z alone, so G cannot know which "
+     "animal to draw.", "Concatenate the one-hot labels to z: np.concatenate([z, one_hot], axis=1)."),
+    (lambda z, y: np.concatenate([z, np.asarray(y, float)[:, None]], axis=1),
+     "The label is appended as one number, not as a one-hot vector: the network would read "
+     "'zebra' (9) as nine times 'bird' (1).", "Use np.eye(10)[labels]: ten columns, one 1 each."),
+    (lambda z, y: np.concatenate([z, _one_hot(y, max(y) + 1)], axis=1),
+     "The one-hot has as many columns as the largest label in the batch + 1, not 10: its width "
+     "changes from batch to batch.", "Always use 10 columns: np.eye(num_classes)[labels]."),
+    (lambda z, y: np.concatenate([z, _one_hot(y, _CLASSES)], axis=0)
+     if np.shape(z)[1] == _CLASSES else None,
+     "The one-hot is concatenated along axis 0: it adds rows (samples), not columns.",
+     "Concatenate along the feature axis: axis=1."),
+    (lambda z, y: np.concatenate([_one_hot(y), z], axis=1),
+     "The one-hot comes before z: put z first, then the ten label columns, as "
+     "cl.conditional's generator does.", "np.concatenate([z, one_hot], axis=1)."),
+    (lambda z, y: np.concatenate([z, _one_hot(np.asarray(y) - 1)], axis=1),
+     "The 1 sits one column too early (labels - 1): label 0 lights the last column.",
+     "Index np.eye(10) with the labels themselves."),
+]
+
+
+@register("ch06.conditional_input", "The generator's input for a class: noise and one-hot label",
+          expects="an array (n, latent_dim + 10)")
+def _conditional_input(answer):
+    for description, z, labels in _conditional_probes():
+        found = as_array(answer(z.copy(), np.array(labels)), "conditional_input(z, labels)")
+        expected = np.concatenate([z, _one_hot(labels)], axis=1)
+        if found.shape == expected.shape and np.allclose(found, expected, atol=1e-6):
+            continue
+        for mistake, message, hint in _INPUT_MISTAKES:
+            wrong = mistake(z, labels)
+            if (wrong is not None and wrong.shape == found.shape
+                    and np.allclose(found, wrong, atol=1e-6)):
+                raise Failure(f"For {description}: {message}", expected=f"shape "
+                              f"{expected.shape}", found=f"shape {found.shape}", hint=hint)
+        if found.shape != expected.shape:
+            raise Failure(f"For {description}, the result has the wrong shape.",
+                          expected=f"shape {expected.shape}: z's {z.shape[1]} columns, then 10",
+                          found=f"shape {found.shape}",
+                          hint="np.concatenate([z, np.eye(10)[labels]], axis=1).")
+        raise Failure(f"For {description}, the values are wrong.",
+                      expected="z unchanged in the first columns, then one 1 per row in the "
+                      "column of its label", found=np.array2string(found[0], precision=2),
+                      hint="np.concatenate([z, np.eye(10)[labels]], axis=1).")
+    return ("The noise first, then ten label columns with one 1 each: the input "
+            "cl.conditional.conditional_generator builds with CategoryEncoding and Concatenate.")
+
+
 # ---------------------------------------------------------------------------- the diagnosis
 def _hist(d_real, d_fake, diversity):
     return {"d_acc_real": list(d_real), "d_acc_fake": list(d_fake), "diversity": list(diversity)}

@@ -1,7 +1,8 @@
 """The command line: ``python -m course_lib COMMAND`` (chapter 5 and maintainers).
 
 Commands:
-    train-cats        train a GAN on the 1,000 cats, headless, resumable
+    train-cats        train a model (a GAN, a VAE, ...) on the 1,000 cats, headless, resumable
+    train-animals     train a class-conditional GAN on all 10,000 animals (chapter 6)
     make-exercises    regenerate exercises/ from solutions/ (``--check`` to verify)
     strip-notebooks   remove outputs and execution counts from notebooks
     grade             grade learners' exercise notebooks into grades.csv (instructors)
@@ -21,7 +22,7 @@ import json
 import sys
 from pathlib import Path
 
-from course_lib import files, rundir
+from course_lib import families, files, rundir
 from course_lib.tools.nbtools import strip_notebook_files, sync_exercises
 
 __all__ = ["build_parser", "config_fields", "main"]
@@ -68,9 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Generative AI in practice: course tools.")
     sub = parser.add_subparsers(dest="command", required=True)
     # train-cats: an option left out is None and takes its default from TrainCatsConfig
-    t = sub.add_parser("train-cats", help="train a GAN on the 1,000 Animal Shape cats")
-    t.add_argument("--model", choices=["mlp", "dcgan"],
-                   help="the article's MLP (repaired) or a DCGAN (default)")
+    t = sub.add_parser("train-cats", help="train a model (a DCGAN by default) on the 1,000 "
+                       "Animal Shape cats")
+    t.add_argument("--model", choices=list(families.FAMILIES),
+                   help="the model family: " + "; ".join(
+                       f"{name}: {family.summary}" for name, family in families.FAMILIES.items())
+                   + ". Unset options take the family's defaults")
     t.add_argument("--epochs", type=_positive("--epochs"),
                    help="total number of epochs (also when resuming)")
     t.add_argument("--batch-size", type=_positive("--batch-size"),
@@ -78,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=_seed)
     t.add_argument("--latent-dim", type=_positive("--latent-dim"))
     t.add_argument("--learning-rate", type=_learning_rate,
-                   help="Adam's learning rate for both networks (may be lowered on --resume)")
+                   help="Adam's learning rate for every network (may be lowered on --resume)")
     t.add_argument("--num-samples", type=_positive("--num-samples"),
                    help="samples written to samples.npy")
     t.add_argument("--out", required=True, help="run directory (created if missing)")
@@ -91,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "with tf.distribute.MirroredStrategy")
     t.add_argument("--data-dir", default=None, help="an alternative copy of the data files")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_train_animals(sub)
     m = sub.add_parser("make-exercises", help="regenerate exercises/ from solutions/")
     m.add_argument("--check", action="store_true", help="only report stale exercise notebooks")
     m.add_argument("--root", default=".", help="repository root")
@@ -112,6 +117,30 @@ def build_parser() -> argparse.ArgumentParser:
                    help="exercise pages from exercises/, with no solutions")
     w.add_argument("--root", default=".", help="repository root")
     return parser
+
+
+def _add_train_animals(sub) -> None:
+    # an option left out is None and takes its default from TrainAnimalsConfig
+    a = sub.add_parser("train-animals",
+                       help="train a class-conditional GAN on all 10,000 Animal Shape images")
+    a.add_argument("--design", choices=["concat", "projection"],
+                   help="how the discriminator sees the label (default: projection)")
+    a.add_argument("--epochs", type=_positive("--epochs"),
+                   help="total number of epochs (also when resuming)")
+    a.add_argument("--batch-size", type=_positive("--batch-size"))
+    a.add_argument("--seed", type=_seed)
+    a.add_argument("--learning-rate", type=_learning_rate,
+                   help="Adam's learning rate for both networks (may be lowered on --resume)")
+    a.add_argument("--samples-per-class", type=_positive("--samples-per-class"),
+                   help="samples of each class written to samples.npy (default 1000)")
+    a.add_argument("--out", required=True, help="run directory (created if missing)")
+    a.add_argument("--resume", action="store_true",
+                   help="continue the run in --out from its latest checkpoint")
+    a.add_argument("--overwrite", action="store_true",
+                   help="discard the run already in --out and start a new one")
+    a.add_argument("--data-dir", default=None, help="an alternative copy of the data files")
+    a.add_argument("--no-progress", "--quiet", dest="quiet", action="store_true",
+                   help="no progress bar")
 
 
 def _add_grade_doctor(sub) -> None:
@@ -157,6 +186,22 @@ def _train_cats(args) -> dict:
                               overwrite=args.overwrite)
 
 
+#: The train-animals options that are fields of ``TrainAnimalsConfig``.
+ANIMALS_OPTIONS = ("design", "epochs", "batch_size", "seed", "learning_rate",
+                   "samples_per_class")
+
+
+def _train_animals(args) -> dict:
+    """``train-animals``: the parsed arguments as a ``TrainAnimalsConfig``, run by
+    ``cl.conditional.train_animals``."""
+    from course_lib import conditional  # loads TensorFlow: only for this command
+
+    fields = {k: getattr(args, k) for k in ANIMALS_OPTIONS if getattr(args, k) is not None}
+    return conditional.train_animals(conditional.TrainAnimalsConfig(**fields), args.out,
+                                     resume=args.resume, overwrite=args.overwrite,
+                                     progress=not args.quiet, data_dir=args.data_dir)
+
+
 def main(argv=None) -> int:
     """Run the command line; user mistakes print one ``error:`` line and return 2.
 
@@ -171,10 +216,16 @@ def main(argv=None) -> int:
         return _dispatch(args)
 
 
+def _run_kind(args) -> str:
+    return "train-animals" if args.command == "train-animals" else "train-cats"
+
+
 def _dispatch(args) -> int:
     try:
         if args.command == "train-cats":
             print(json.dumps(_train_cats(args)))
+        elif args.command == "train-animals":
+            print(json.dumps(_train_animals(args)))
         elif args.command == "make-exercises":
             root = Path(args.root)
             left: list[str] = []
@@ -219,11 +270,11 @@ def _dispatch(args) -> int:
         print(f"error: {files.describe_os_error(exc)}", file=sys.stderr)
         return 2
     except rundir.Terminated:
-        print("terminated (SIGTERM). A train-cats run continues from its last checkpoint "
+        print(f"terminated (SIGTERM). A {_run_kind(args)} run continues from its last checkpoint "
               "with --resume.", file=sys.stderr)
         return 143
     except KeyboardInterrupt:
-        print("interrupted. A train-cats run continues from its last checkpoint with "
+        print(f"interrupted. A {_run_kind(args)} run continues from its last checkpoint with "
               "--resume.", file=sys.stderr)
         return 130
     return 0

@@ -511,11 +511,36 @@ class _Answer:
 
 
 # -------------------------------------------------------------------------------- grading
+def _grade_exercise(kernel, learner: str, ex: str, name: str, cell_errors: list[str]) -> Row:
+    """Check one exercise's answer ``name`` in the learner's ``kernel``: its grade row."""
+    from course_lib.checks import check
+
+    kind = kernel.kind(name)
+    if kind == "missing":
+        why = f" ({cell_errors[0]})" if cell_errors else ""
+        return Row(learner, ex, "not attempted",
+                   f"No {name} is defined after running the notebook{why}.")
+    answer = kernel.call(name, None) if kind == "value" else _Answer(kernel, name)
+    try:
+        result = check(ex, answer)
+    except wire.CannotCross as exc:
+        if kind == "placeholder":  # what the learner wrote only picks the 0 it gets
+            return Row(learner, ex, "not attempted", f"{name} still raises NotImplementedError.")
+        return Row(learner, ex, "error",
+                   f"Not graded automatically: this exercise's check passes {exc} "
+                   "to the answer, which cannot be sent to the learner's kernel "
+                   "safely. Grade it by hand (INSTRUCTORS.md).")
+    status = {True: "passed", False: "failed", None: "not attempted"}[result.passed]
+    message = result.message
+    if status != "passed" and cell_errors:
+        message += f" (Also: {cell_errors[0]}.)"
+    return Row(learner, ex, status, message, result.expected, result.found,
+               result.hint, score=int(status == "passed"))
+
+
 def _grade_one(sub: Submission, names: dict[str, str], timeout: float,
                memory_mb: int, snapshot: dict[str, bytes] | None = None,
                threads: int = 1) -> list[Row]:
-    from course_lib.checks import check
-
     exercises = exercises_of(sub.chapter) if sub.chapter else []
     if sub.problem:
         if not exercises:
@@ -534,32 +559,7 @@ def _grade_one(sub: Submission, names: dict[str, str], timeout: float,
                 cell_errors.append(f"code cell {i} raised {err[0]}: {err[1]}")
         kernel.setup()
         for ex in exercises:
-            name = names[ex]
-            kind = kernel.kind(name)
-            if kind == "missing":
-                why = f" ({cell_errors[0]})" if cell_errors else ""
-                rows[ex] = Row(sub.name, ex, "not attempted",
-                               f"No {name} is defined after running the notebook{why}.")
-                continue
-            answer = kernel.call(name, None) if kind == "value" else _Answer(kernel, name)
-            try:
-                result = check(ex, answer)
-            except wire.CannotCross as exc:
-                if kind == "placeholder":  # what the learner wrote only picks the 0 it gets
-                    rows[ex] = Row(sub.name, ex, "not attempted",
-                                   f"{name} still raises NotImplementedError.")
-                    continue
-                rows[ex] = Row(sub.name, ex, "error",
-                               f"Not graded automatically: this exercise's check passes {exc} "
-                               "to the answer, which cannot be sent to the learner's kernel "
-                               "safely. Grade it by hand (INSTRUCTORS.md).")
-                continue
-            status = {True: "passed", False: "failed", None: "not attempted"}[result.passed]
-            message = result.message
-            if status != "passed" and cell_errors:
-                message += f" (Also: {cell_errors[0]}.)"
-            rows[ex] = Row(sub.name, ex, status, message, result.expected, result.found,
-                           result.hint, score=int(status == "passed"))
+            rows[ex] = _grade_exercise(kernel, sub.name, ex, names[ex], cell_errors)
     except _Stop as stop:
         for ex in exercises:
             rows.setdefault(ex, Row(sub.name, ex, "error", str(stop).replace(

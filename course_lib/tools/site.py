@@ -353,17 +353,8 @@ def fetch_assets(cache=None) -> Path:
     return cache
 
 
-def build_site(out, root=".", executed=None, assets=None, jobs: int = 2, keep_executed=None,
-               solutions: bool = True, quiet=False) -> dict:
-    """Build the website into ``out``; return a summary (pages, out).
-
-    ``executed``: a folder laid out like the repository with executed notebooks to use instead of
-    running them. ``keep_executed``: a folder to save the executed notebooks in (reusable as
-    ``executed``). ``assets``: a folder for the MathJax/Mermaid packages (see
-    :func:`fetch_assets`). ``jobs``: notebooks executed at a time. ``solutions=False``: exercise
-    pages without solutions (built from ``exercises/``).
-    """
-    root, out = Path(root).resolve(), Path(out).resolve()
+def _check_out(out: Path, root: Path) -> None:
+    """Refuse an ``--out`` that is a file, holds other files, or would overwrite the course."""
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} is a file. Expected a folder for the site; pass another "
                          "path.")
@@ -373,44 +364,42 @@ def build_site(out, root=".", executed=None, assets=None, jobs: int = 2, keep_ex
     if out == root or (out.parent == root and out.name in (
             "notebooks", "solutions", "exercises", "course_lib", "site", "tests")):
         raise ValueError(f"--out {out} would overwrite the course. Pass a new folder, e.g. _site.")
-    config = root / "site"
-    if not (config / "conf.py").is_file():
-        raise ValueError(f"{config / 'conf.py'} is missing. Run build-site from the repository "
-                         "root, or pass --root.")
-    pages = find_pages(root, solutions=solutions)
-    readme = (root / "README.md").read_text(encoding="utf-8") if (root / "README.md").exists() \
-        else ""
 
+
+def _load_executed(executed, page) -> dict:
+    """The executed copy of ``page`` from the folder ``executed``, checked to have run."""
+    path = Path(executed) / page["src"]
+    if not path.is_file():
+        raise ValueError(f"--executed {executed} has no {page['src']}. Expected an "
+                         "executed copy of every notebook; leave out --executed to run "
+                         "them.")
+    nb = _read(path)
+    if not is_executed(nb):
+        raise ValueError(f"{path} has code cells that never ran. Pass notebooks "
+                         "executed top to bottom, or leave out --executed.")
+    return nb
+
+
+def _executed_notebooks(root: Path, pages, executed, assets, jobs, quiet):
+    """``({src: executed notebook}, vendor folder)``: from ``executed`` or by running them."""
     def load(page):
         if executed is not None:
-            path = Path(executed) / page["src"]
-            if not path.is_file():
-                raise ValueError(f"--executed {executed} has no {page['src']}. Expected an "
-                                 "executed copy of every notebook; leave out --executed to run "
-                                 "them.")
-            nb = _read(path)
-            if not is_executed(nb):
-                raise ValueError(f"{path} has code cells that never ran. Pass notebooks "
-                                 "executed top to bottom, or leave out --executed.")
-            return nb
+            return _load_executed(executed, page)
         if not quiet:
             print(f"executing {page['src']}", flush=True)
         return execute_notebook(root / page["src"])
 
     if executed is not None:  # check the executed copy before fetching or building anything
         notebooks = {p["src"]: load(p) for p in pages}
-        vendor = fetch_assets(assets)
-    else:  # fetch first: a missing npm should not surface after minutes of execution
-        vendor = fetch_assets(assets)
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            notebooks = dict(zip([p["src"] for p in pages], pool.map(load, pages), strict=True))
-    if keep_executed is not None:
-        for name, nb in notebooks.items():
-            target = Path(keep_executed) / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n",
-                              encoding="utf-8")
+        return notebooks, fetch_assets(assets)
+    vendor = fetch_assets(assets)  # fetch first: a missing npm should not surface after minutes
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        notebooks = dict(zip([p["src"] for p in pages], pool.map(load, pages), strict=True))
+    return notebooks, vendor
 
+
+def _sphinx_build(config: Path, out: Path, pages, notebooks, vendor, readme: str, quiet) -> None:
+    """Lay out the Sphinx sources in a temporary folder, build HTML and replace ``out``."""
     from sphinx.cmd.build import build_main
 
     with tempfile.TemporaryDirectory(prefix="course-site-") as tmp:
@@ -438,4 +427,33 @@ def build_site(out, root=".", executed=None, assets=None, jobs: int = 2, keep_ex
         (out / ".course-site").write_text("built by python -m course_lib build-site\n",
                                           encoding="utf-8")
         (out / ".nojekyll").write_text("", encoding="utf-8")
+
+
+def build_site(out, root=".", executed=None, assets=None, jobs: int = 2, keep_executed=None,
+               solutions: bool = True, quiet=False) -> dict:
+    """Build the website into ``out``; return a summary (pages, out).
+
+    ``executed``: a folder laid out like the repository with executed notebooks to use instead of
+    running them. ``keep_executed``: a folder to save the executed notebooks in (reusable as
+    ``executed``). ``assets``: a folder for the MathJax/Mermaid packages (see
+    :func:`fetch_assets`). ``jobs``: notebooks executed at a time. ``solutions=False``: exercise
+    pages without solutions (built from ``exercises/``).
+    """
+    root, out = Path(root).resolve(), Path(out).resolve()
+    _check_out(out, root)
+    config = root / "site"
+    if not (config / "conf.py").is_file():
+        raise ValueError(f"{config / 'conf.py'} is missing. Run build-site from the repository "
+                         "root, or pass --root.")
+    pages = find_pages(root, solutions=solutions)
+    readme = (root / "README.md").read_text(encoding="utf-8") if (root / "README.md").exists() \
+        else ""
+    notebooks, vendor = _executed_notebooks(root, pages, executed, assets, jobs, quiet)
+    if keep_executed is not None:
+        for name, nb in notebooks.items():
+            target = Path(keep_executed) / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n",
+                              encoding="utf-8")
+    _sphinx_build(config, out, pages, notebooks, vendor, readme, quiet)
     return {"out": str(out), "pages": [str(Path(p["src"]).with_suffix(".html")) for p in pages]}
