@@ -27,9 +27,9 @@ D = ar.DEFAULTS
 def parse():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--milestones", default="5,10,20,30")
-    p.add_argument("--levels", type=int, default=D["levels"])
+    p.add_argument("--levels", type=int, default=4)
     p.add_argument("--width", type=int, default=D["width"])
-    p.add_argument("--depth", type=int, default=D["depth"])
+    p.add_argument("--depth", type=int, default=8)
     p.add_argument("--batch-size", type=int, default=D["batch_size"])
     p.add_argument("--learning-rate", type=float, default=D["learning_rate"])
     p.add_argument("--samples", type=int, default=1000)

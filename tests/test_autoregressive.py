@@ -175,7 +175,7 @@ def test_same_seed_same_weights_and_same_samples():
 def test_factory_builds_a_compiled_model_from_the_defaults():
     model = ar.build_autoregressive(seed=0, width=8, depth=1)
     assert model.optimizer.built and model.width == 8
-    assert model.levels == ar.DEFAULTS["levels"]
+    assert model.levels == 4 and model.depth == 1 and model.flip
     assert float(model.optimizer.learning_rate) == pytest.approx(ar.DEFAULTS["learning_rate"])
 
 
