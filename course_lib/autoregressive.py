@@ -77,7 +77,8 @@ PIXELS = 28 * 28
 #: fields only), chosen with ``benchmarks/bench_autoregressive_curve.py``: 10 epochs of the
 #: factory's default PixelCNN (8 blocks, 4 levels, flips) take about 60 CPU seconds and gave a
 #: Fréchet distance of 16.2; at a constant rate, longer training lowers the bits per pixel but
-#: not the distance (it overfits). 20 epochs with ``decay_steps=620`` gave 16.0.
+#: not the distance (it overfits). 20 epochs with ``decay_steps=620`` gave 16.0. The full
+#: ``train-cats --model autoregressive`` run (deterministic ops) scored 20.5, 0.84 "cat".
 DEFAULTS = {"epochs": 10, "batch_size": 32, "learning_rate": 2e-3, "width": 48}
 
 #: ``generate`` draws this many images per compiled sampling loop (memory stays bounded).
