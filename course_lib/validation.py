@@ -17,6 +17,7 @@ from course_lib import compat
 
 __all__ = [
     "as_numeric_array",
+    "check_binary_images",
     "check_dataset",
     "check_dataset_sample",
     "check_feature_sets",
@@ -30,7 +31,10 @@ __all__ = [
     "check_labels",
     "check_latent",
     "check_learning_rate",
+    "check_levels",
+    "check_mask_type",
     "check_models",
+    "check_on_levels",
     "check_positive_int",
     "check_positive_number",
     "check_seed",
@@ -547,3 +551,52 @@ def check_labels(labels, num_classes: int, names=(), n: int | None = None) -> np
     if n is not None and len(arr) != n:
         raise ValueError(f"{len(arr)} labels for {n} samples: give exactly one label per sample.")
     return arr.astype(np.int32)
+
+
+# ------------------------------------------------------------ autoregressive models (chapter 7)
+def check_levels(levels) -> int:
+    """The number of grey levels of a pixel: an int from 2 (black/white) to 256."""
+    levels = check_positive_int("levels", levels, minimum=2)
+    if levels > 256:
+        raise ValueError(f"levels must be at most 256 (8-bit pixels), got {levels}. Use 2 "
+                         "(black/white) or a few grey levels such as 4.")
+    return levels
+
+
+def check_mask_type(mask_type) -> str:
+    """A causal mask's type: ``"A"`` (hides the pixel itself) or ``"B"`` (keeps it)."""
+    if mask_type not in ("A", "B"):
+        raise ValueError(f"mask_type must be 'A' or 'B', got {mask_type!r}. Use 'A' for the "
+                         "first layer (it must not see the pixel it predicts) and 'B' after.")
+    return mask_type
+
+
+def check_on_levels(images, level_values) -> np.ndarray:
+    """Images ``(n, 28, 28, 1)`` whose every pixel is one of ``level_values`` (exactly).
+
+    A discrete likelihood is defined only for discrete images: a grey pixel between two
+    levels has no probability.
+    """
+    x = check_images(images, "images", shape=(28, 28, 1), value_range=(-1.0, 1.0))
+    levels = np.asarray(level_values, dtype=np.float32)
+    off = np.min(np.abs(x[..., None] - levels), axis=-1) > 1e-4
+    if np.any(off):
+        raise ValueError(
+            f"images has {int(off.sum())} pixels that are not on the model's {len(levels)} "
+            f"levels {np.round(levels, 3).tolist()} (e.g. {float(x[off][0]):g}). A discrete "
+            "likelihood needs discrete pixels: pass model.quantise(images) instead."
+        )
+    return x
+
+
+def check_binary_images(images, name: str = "binary_images") -> np.ndarray:
+    """Images ``(n, 28, 28, 1)`` whose pixels are exactly -1 or 1 (a Bernoulli's outcomes)."""
+    x = check_images(images, name, shape=(28, 28, 1), value_range=(-1.0, 1.0))
+    grey = np.abs(np.abs(x) - 1.0) > 1e-6
+    if np.any(grey):
+        raise ValueError(
+            f"{name} has {int(grey.sum())} pixels that are neither -1 nor 1 (e.g. "
+            f"{float(x[grey][0]):g}). A Bernoulli likelihood is a probability only for binary "
+            f"pixels: binarise first, np.where({name} > 0, 1.0, -1.0).astype('float32')."
+        )
+    return x
