@@ -1,12 +1,14 @@
 """The few Keras internals course_lib cannot avoid, in one place (chapter 5, checkpoints).
 
-Keras 3 and TensorFlow have no public API for these four facts, and course_lib needs each:
+Keras 3 and TensorFlow have no public API for these five facts, and course_lib needs each:
 
 * every layer inside a model, nested ones included (``Model._flatten_layers``);
 * the random-number state of a layer such as ``Dropout`` (``Layer._seed_generators``), which
   a model's own checkpoint omits but an exact resume needs;
 * the variables an optimizer was built for (``Optimizer._trainable_variables``), which tells
   a fresh optimizer from one already used on another network;
+* the schedule an optimizer's learning rate follows (``Optimizer._learning_rate``): its public
+  ``learning_rate`` is only the current value, and assigning it breaks a schedule;
 * the names of the objects a ``tf.train.Checkpoint`` file holds at its top level (its object
   graph proto), which tells a checkpoint of another model family from one of this family:
   the variables' own keys do not, because each variable is stored under one path only (often
@@ -18,7 +20,8 @@ breaks that test, here, loudly, instead of silently weakening a checkpoint or a 
 
 from __future__ import annotations
 
-__all__ = ["checkpoint_children", "flatten_layers", "optimizer_variables", "seed_generators"]
+__all__ = ["checkpoint_children", "flatten_layers", "learning_rate_schedule", "optimizer_variables",
+           "seed_generators"]
 
 
 def flatten_layers(model) -> list:
@@ -36,6 +39,14 @@ def optimizer_variables(optimizer) -> list | None:
     if not optimizer.built:
         return None
     return getattr(optimizer, "_trainable_variables", None)
+
+
+def learning_rate_schedule(optimizer):
+    """The ``LearningRateSchedule`` ``optimizer``'s rate follows, or None for a fixed rate."""
+    import keras
+
+    rate = getattr(optimizer, "_learning_rate", None)
+    return rate if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule) else None
 
 
 def checkpoint_children(reader) -> list[str]:

@@ -71,7 +71,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from course_lib import checkpoints, data, families, models, plotting, rundir, runtime, training
+from course_lib import (
+    checkpoints,
+    compat,
+    data,
+    families,
+    models,
+    plotting,
+    rundir,
+    runtime,
+    training,
+)
 from course_lib.files import write_json
 from course_lib.validation import check_learning_rate, check_positive_int, check_seed
 
@@ -429,6 +439,22 @@ def _optimizers(model) -> list:
             if isinstance(item, keras.optimizers.Optimizer)]
 
 
+def _set_learning_rate(optimizer, rate: float) -> None:
+    """Give a resumed run's ``optimizer`` the (possibly lowered) ``rate``; one whose rate follows
+    a schedule keeps its schedule, as long as the rate is the one the run started with."""
+    schedule = compat.learning_rate_schedule(optimizer)
+    if schedule is None:
+        optimizer.learning_rate = rate
+        return
+    initial = getattr(schedule, "initial_learning_rate", None)
+    if initial is None or not np.isclose(float(initial), rate):
+        raise ValueError(
+            f"--learning-rate {rate:g} on --resume: this model's rate follows a schedule that "
+            f"started at {initial}, which a resumed run cannot change. Resume with the run's "
+            "learning rate, or start a new run in another --out."
+        )
+
+
 def _load_resume_state(model, out: Path, config: TrainCatsConfig, resume: bool) -> int:
     """Restore the latest checkpoint into ``model`` when resuming; return its epoch (0: none)."""
     if not resume:
@@ -437,7 +463,7 @@ def _load_resume_state(model, out: Path, config: TrainCatsConfig, resume: bool) 
     start = checkpoints.restore(model, ckpt_dir)
     if start:  # the checkpoint restored the old rate; a lowered one takes over from here
         for optimizer in _optimizers(model):
-            optimizer.learning_rate = config.learning_rate
+            _set_learning_rate(optimizer, config.learning_rate)
     else:
         print(f"No checkpoint in {ckpt_dir}: starting a new run.", file=sys.stderr)
     return start

@@ -63,3 +63,9 @@ def test_checkpoint_children_are_the_top_level_names_not_the_variables_paths(tmp
 
     with pytest.raises(ValueError, match="object graph"):
         compat.checkpoint_children(Garbled())
+
+
+def test_learning_rate_schedule_is_found_and_a_fixed_rate_is_none():
+    schedule = keras.optimizers.schedules.CosineDecay(2e-3, decay_steps=10)
+    assert compat.learning_rate_schedule(keras.optimizers.Adam(schedule)) is schedule
+    assert compat.learning_rate_schedule(keras.optimizers.Adam(1e-3)) is None

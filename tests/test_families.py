@@ -307,3 +307,18 @@ def test_resuming_a_vae_run_as_another_family_is_one_error_line(tmp_path, vae_ru
     assert cli.main(["train-cats", "--out", str(tmp_path / "run"), "--resume", "--quiet"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "model was 'vae', now 'dcgan'" in err[0]
+
+
+def test_resuming_keeps_a_learning_rate_schedule_and_refuses_to_change_it():
+
+    from course_lib import recipes
+
+    schedule = keras.optimizers.schedules.CosineDecay(2e-3, decay_steps=10)
+    optimizer = keras.optimizers.Adam(schedule)
+    recipes._set_learning_rate(optimizer, 2e-3)  # the run's own rate: the schedule stays
+    assert cl.compat.learning_rate_schedule(optimizer) is schedule
+    with pytest.raises(ValueError, match="follows a schedule that started at 0.002"):
+        recipes._set_learning_rate(optimizer, 5e-4)
+    fixed = keras.optimizers.Adam(1e-3)
+    recipes._set_learning_rate(fixed, 2.5e-4)  # a fixed rate may be lowered on resume
+    assert float(fixed.learning_rate) == pytest.approx(2.5e-4)
