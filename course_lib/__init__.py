@@ -35,9 +35,9 @@ __version__ = "0.1.0"
 
 #: The learner-facing modules, imported on first use.
 _MODULES = (
-    "article", "augment", "checkpoints", "checks", "compat", "cost", "data", "distributions",
-    "evaluation", "files", "losses", "models", "plotting", "recipes", "runtime", "startup", "toy",
-    "training", "vae", "validation",
+    "article", "augment", "checkpoints", "checks", "compat", "cost", "data", "diffusion",
+    "distributions", "evaluation", "files", "losses", "models", "plotting", "recipes", "runtime",
+    "startup", "toy", "training", "vae", "validation",
 )
 #: Modules that never import TensorFlow (the command line's tools use them).
 _TF_FREE = ("files", "rundir", "startup")
@@ -45,7 +45,7 @@ _TF_FREE = ("files", "rundir", "startup")
 _FUNCTIONS = {"cap_threads": "runtime", "set_seed": "runtime"}
 
 __all__ = sorted([
-    "article", "augment", "cap_threads", "checkpoints", "checks", "cost", "data",
+    "article", "augment", "cap_threads", "checkpoints", "checks", "cost", "data", "diffusion",
     "distributions", "evaluation", "losses", "models", "plotting", "recipes", "runtime",
     "set_seed", "toy", "training", "vae",
 ])
