@@ -208,10 +208,13 @@ def ddpm_step(x_t, eps, t, schedule: NoiseSchedule, noise, clip: bool = True):
 
 
 def ddim_timesteps(timesteps: int, steps: int) -> np.ndarray:
-    """The ``steps`` steps DDIM visits, from T-1 down to 0, evenly spaced (chapter 7)."""
+    """The ``steps`` steps DDIM visits, evenly spaced from T-1 down to 0 (chapter 7).
+
+    One step is the single jump from pure noise (T-1) straight to the predicted x0.
+    """
     timesteps = check_timesteps(timesteps)
     steps = check_ddim_steps(steps, timesteps)
-    return np.unique(np.round(np.linspace(0, timesteps - 1, steps)).astype(np.int64))[::-1]
+    return np.round(np.linspace(timesteps - 1, 0, steps)).astype(np.int64)
 
 
 # ------------------------------------------------------------------------------- the network
@@ -413,17 +416,19 @@ class Diffusion(keras.Model):
         """``n`` images ``(n, 28, 28, 1)`` in [-1, 1] from the EMA network (chapter 7).
 
         ``sampler`` and ``steps`` default to the model's ``sampler`` and ``sample_steps``; the
-        same ``seed`` gives the same images (x_T and every DDPM noise are seeded).
+        same ``seed`` gives the same images (x_T and every DDPM noise are seeded). x_T is
+        drawn for all ``n`` images at once, so DDIM's first k of n samples are ``sample(k)``,
+        whatever the ``batch_size`` (DDPM's fresh noise is drawn per batch).
         """
         n, seed = check_positive_int("n", n), check_seed(seed)
         sampler = check_choice("sampler", sampler or self.sampler, ("ddim", "ddpm"))
         steps = check_ddim_steps(self.sample_steps if steps is None else steps, self.timesteps)
         ts = tf.constant(ddim_timesteps(self.timesteps, steps), tf.int32)
+        noise = np.random.default_rng(seed).standard_normal((n, *IMAGE_SHAPE)).astype(np.float32)
         out = []
         for b, i in enumerate(range(0, n, check_positive_int("batch_size", batch_size))):
-            shape = (min(batch_size, n - i), *IMAGE_SHAPE)
+            x_T = tf.constant(noise[i:i + batch_size])
             key = tf.constant([seed, b], tf.int32)
-            x_T = tf.random.stateless_normal(shape, seed=key)
             x = self._ddim(x_T, ts) if sampler == "ddim" else self._ddpm(x_T, key)
             out.append(np.clip(np.asarray(x), -1.0, 1.0))
         return np.concatenate(out, axis=0).astype(np.float32)
