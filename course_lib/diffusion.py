@@ -167,6 +167,9 @@ def predict_x0(x_t, eps, alpha_bar, clip: bool = True):
 
     With ``clip`` x0_hat is clipped to the data range [-1, 1].
     """
+    x_t = tf.convert_to_tensor(x_t, tf.float32)
+    eps = tf.convert_to_tensor(eps, tf.float32)
+    alpha_bar = tf.cast(alpha_bar, tf.float32)
     x0 = (x_t - tf.sqrt(1.0 - alpha_bar) * eps) / tf.sqrt(alpha_bar)
     return tf.clip_by_value(x0, -1.0, 1.0) if clip else x0
 
