@@ -39,6 +39,7 @@ from keras import layers
 from course_lib.training import TrainingDivergedError
 from course_lib.validation import (
     check_choice,
+    check_dataset_sample,
     check_ddim_steps,
     check_ema_decay,
     check_images,
@@ -403,6 +404,7 @@ class Diffusion(keras.Model):
             raise ValueError("Diffusion.fit takes images only (y must be None): the targets "
                              "(the noise eps) are drawn inside train_step.")
         if isinstance(x, tf.data.Dataset):
+            check_dataset_sample(x, IMAGE_SHAPE, (-1.0, 1.0))  # one rule, as for arrays
             kwargs.setdefault("shuffle", False)
         else:
             x = check_images(x, "x", shape=IMAGE_SHAPE, value_range=(-1.0, 1.0))

@@ -168,15 +168,12 @@ def test_samples_have_the_protocols_shape_range_and_depend_only_on_the_seed(samp
         np.testing.assert_array_equal(m.sample(2, seed=3), a[:2])
 
 
-def test_same_seed_gives_the_same_weights_and_training_different_seed_does_not(cats):
+def test_same_seed_gives_the_same_initial_weights_and_another_seed_does_not():
+    # that training is seeded too is the resume test's straight run against the resumed one
     a, b, c = _tiny(0), _tiny(0), _tiny(1)
     for w, v in zip(_weights(a), _weights(b), strict=True):
         np.testing.assert_array_equal(w, v)
     assert any(not np.array_equal(w, v) for w, v in zip(_weights(a), _weights(c), strict=True))
-    _train(a, cats, 1)
-    _train(b, cats, 1)
-    for w, v in zip(_weights(a), _weights(b), strict=True):
-        np.testing.assert_array_equal(w, v)
 
 
 def test_training_lowers_the_loss_and_moves_the_ema_towards_the_weights(cats):
@@ -210,6 +207,7 @@ def test_a_non_finite_weight_stops_training_with_training_diverged_error(cats):
     w.assign(np.full(w.shape, np.nan, np.float32))
     with pytest.raises(TrainingDivergedError, match="learning rate"):
         _train(m, cats, 3)
+    assert int(m.optimizer.iterations) == 1  # stopped at the first bad batch
 
 
 # ------------------------------------------------------------------ errors
@@ -244,6 +242,9 @@ def test_bad_fit_and_sample_arguments_are_refused():
         m.fit(np.full((8, 28, 28, 1), 200.0, np.float32), batch_size=4, verbose=0)
     with pytest.raises(ValueError, match="Reshape"):
         m.fit(np.zeros((8, 784), np.float32), batch_size=4, verbose=0)
+    raw = tf.data.Dataset.from_tensor_slices(np.full((8, 28, 28, 1), 255.0, np.float32)).batch(4)
+    with pytest.raises(ValueError, match="127.5"):
+        m.fit(raw, epochs=1, verbose=0)
     with pytest.raises(ValueError, match="n must be >= 1"):
         m.generate(0)
     with pytest.raises(ValueError, match="between 1 and"):
