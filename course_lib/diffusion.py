@@ -417,13 +417,14 @@ class Diffusion(keras.Model):
 
     # ------------------------------------------------------------------ sampling
     def sample(self, n: int, seed: int = 0, sampler: str | None = None, steps: int | None = None,
-               batch_size: int = 500) -> np.ndarray:
+               batch_size: int = 128) -> np.ndarray:
         """``n`` images ``(n, 28, 28, 1)`` in [-1, 1] from the EMA network (chapter 7).
 
         ``sampler`` and ``steps`` default to the model's ``sampler`` and ``sample_steps``; the
         same ``seed`` gives the same images (x_T and every DDPM noise are seeded). x_T is
         drawn for all ``n`` images at once, so DDIM's first k of n samples are ``sample(k)``,
-        whatever the ``batch_size`` (DDPM's fresh noise is drawn per batch).
+        whatever the ``batch_size`` (DDPM's fresh noise is drawn per batch). Batches of 128
+        sample about twice as fast on a CPU as batches of 500 (their activations fit the caches).
         """
         n, seed = check_positive_int("n", n), check_seed(seed)
         sampler = check_choice("sampler", sampler or self.sampler, ("ddim", "ddpm"))
