@@ -11,8 +11,8 @@ quality against sampling steps.
 The machine's load (1-minute average) is printed beside every timing: on a shared machine the
 ms per step, not the wall time, is the number to compare. Run from the repository root:
 
-    python benchmarks/bench_diffusion_curve.py [--checkpoints 40 80 120 160] \
-        [--ddim-steps 10 20 50 100] [--schedule cosine] [--width 16] [--ddpm]
+    python benchmarks/bench_diffusion_curve.py [--checkpoints 30 60 100 150] \
+        [--ddim-steps 10 20 50] [--schedule cosine] [--width 16] [--ddpm]
 
 Targets (2 CPU cores): training <= 180 s, 1,000 samples <= 60 s, FD within 2x of the DCGAN's
 (<= ~13), cat fraction >= 0.70, memorised <= 2 %.
@@ -79,8 +79,8 @@ def sampler_curve(model, args) -> None:
 def main(argv=None) -> None:
     d = cl.diffusion.DEFAULTS
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--checkpoints", type=int, nargs="+", default=[40, 80, 120, 160])
-    p.add_argument("--ddim-steps", type=int, nargs="+", default=[10, 20, 50, 100])
+    p.add_argument("--checkpoints", type=int, nargs="+", default=[30, 60, 100, 150])
+    p.add_argument("--ddim-steps", type=int, nargs="+", default=[10, 20, 50])
     p.add_argument("--eval-steps", type=int, default=d["sample_steps"])
     p.add_argument("--ddpm", action="store_true", help="also ancestral DDPM over all T steps")
     p.add_argument("--schedule", default=d["schedule"], choices=sorted(cl.diffusion.SCHEDULES))

@@ -74,7 +74,7 @@ IMAGE_SHAPE = (28, 28, 1)
 #: ``benchmarks/bench_diffusion_curve.py`` for how they were chosen.
 DEFAULTS = {"epochs": 150, "batch_size": 64, "learning_rate": 2e-3, "width": 16,
             "timesteps": 1000, "schedule": "cosine", "ema_decay": 0.995, "sampler": "ddim",
-            "sample_steps": 50}
+            "sample_steps": 20}
 
 
 # ----------------------------------------------------------------------------- the schedule
@@ -319,7 +319,7 @@ class Diffusion(keras.Model):
     """
 
     def __init__(self, width: int = 16, timesteps: int = 1000, schedule: str = "cosine",
-                 ema_decay: float = 0.995, sampler: str = "ddim", sample_steps: int = 50,
+                 ema_decay: float = 0.995, sampler: str = "ddim", sample_steps: int = 20,
                  seed: int = 0, **kwargs):
         timesteps = check_timesteps(timesteps)
         super().__init__(**kwargs)
