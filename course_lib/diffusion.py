@@ -72,7 +72,7 @@ IMAGE_SHAPE = (28, 28, 1)
 
 #: The family's defaults for ``train-cats --model diffusion`` (chapter 7); see the benchmark
 #: ``benchmarks/bench_diffusion_curve.py`` for how they were chosen.
-DEFAULTS = {"epochs": 150, "batch_size": 64, "learning_rate": 2e-3, "width": 16,
+DEFAULTS = {"epochs": 85, "batch_size": 64, "learning_rate": 2e-3, "width": 16,
             "timesteps": 1000, "schedule": "cosine", "ema_decay": 0.995, "sampler": "ddim",
             "sample_steps": 20}
 
