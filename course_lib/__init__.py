@@ -34,7 +34,8 @@ chapter                     modules
                             (Fréchet distance, scores), ``augment`` (DiffAugment), ``plotting``
 6 challenges and the VAE    ``vae`` (``cl.vae.VAE``: the one place the VAE lives), ``toy``;
                             ``conditional`` (6b, the class-conditional GAN)
-7b autoregressive model    ``autoregressive`` (a PixelCNN: the causal mask, cached
+7 diffusion                 ``diffusion`` (DDPM, DDIM, the U-Net, the noise schedules)
+7b autoregressive model     ``autoregressive`` (a PixelCNN: the causal mask, cached
                             sampling, bits per pixel)
 exercises                   ``checks`` (feedback on the exercise notebooks)
 ==========================  =====================================================================
@@ -61,8 +62,8 @@ __version__ = "0.1.0"
 #: The learner-facing modules, imported on first use.
 _MODULES = (
     "article", "augment", "autoregressive", "checkpoints", "checks", "compat", "conditional",
-    "cost", "data", "distributions", "evaluation", "families", "files", "losses", "models", "plotting", "recipes",
-    "runtime", "startup", "toy", "training", "vae", "validation",
+    "cost", "data", "diffusion", "distributions", "evaluation", "families", "files", "losses",
+    "models", "plotting", "recipes", "runtime", "startup", "toy", "training", "vae", "validation",
 )
 #: Modules that never import TensorFlow (the command line's tools use them).
 _TF_FREE = ("families", "files", "rundir", "startup")
@@ -70,9 +71,9 @@ _TF_FREE = ("families", "files", "rundir", "startup")
 _FUNCTIONS = {"cap_threads": "runtime", "set_seed": "runtime"}
 
 __all__ = sorted([
-    "article", "augment", "autoregressive", "cap_threads", "checkpoints", "checks",
-    "conditional", "cost", "data", "distributions", "evaluation", "families", "losses", "models", "plotting", "recipes",
-    "runtime",
+    "article", "augment", "autoregressive", "cap_threads", "checkpoints", "checks", "conditional",
+    "cost", "data", "diffusion", "distributions", "evaluation", "families", "losses", "models",
+    "plotting", "recipes", "runtime",
     "set_seed", "toy", "training", "vae",
 ])
 

@@ -51,6 +51,8 @@ FAMILIES: dict[str, Family] = {
                     "build_gan", "DCGAN_DEFAULTS", {"model": "dcgan"}),
     "vae": Family("VAE", "a convolutional variational autoencoder (chapter 6)",
                   "course_lib.vae", "build_vae"),
+    "diffusion": Family("diffusion model", "a denoising diffusion model, DDPM/DDIM (chapter 7)",
+                        "course_lib.diffusion", "build_diffusion"),
     "autoregressive": Family("PixelCNN", "an autoregressive PixelCNN, pixel by pixel (chapter 7)",
                              "course_lib.autoregressive", "build_autoregressive"),
 }

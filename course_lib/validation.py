@@ -18,8 +18,11 @@ from course_lib import compat
 __all__ = [
     "as_numeric_array",
     "check_binary_images",
+    "check_choice",
     "check_dataset",
     "check_dataset_sample",
+    "check_ddim_steps",
+    "check_ema_decay",
     "check_feature_sets",
     "check_finite",
     "check_fit_data",
@@ -37,8 +40,11 @@ __all__ = [
     "check_on_levels",
     "check_positive_int",
     "check_positive_number",
+    "check_same_shape",
     "check_seed",
     "check_sigma",
+    "check_time_indices",
+    "check_timesteps",
     "check_value_range",
     "output_range",
 ]
@@ -600,3 +606,89 @@ def check_binary_images(images, name: str = "binary_images") -> np.ndarray:
             f"pixels: binarise first, np.where({name} > 0, 1.0, -1.0).astype('float32')."
         )
     return x
+
+
+# ------------------------------------------------------------------ diffusion (chapter 7)
+def check_timesteps(value, name: str = "timesteps") -> int:
+    """The number T of noising steps of a diffusion schedule: an int >= 1."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name} must be an int (the number T of noising steps), got "
+            f"{type(value).__name__} ({value!r}). Pass a whole number such as {name}=1000."
+        )
+    if value < 1:
+        raise ValueError(
+            f"{name} must be >= 1 (the number T of noising steps), got {value}. Ho et al. use "
+            f"T = 1000; pass e.g. {name}=1000."
+        )
+    return int(value)
+
+
+def check_ddim_steps(steps, timesteps: int, name: str = "steps") -> int:
+    """The number of steps a sampler takes: an int in 1 .. T (the schedule's length)."""
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral):
+        raise TypeError(
+            f"{name} must be an int (how many denoising steps to take), got "
+            f"{type(steps).__name__} ({steps!r}). Pass a whole number such as {name}=50."
+        )
+    if not 1 <= steps <= timesteps:
+        raise ValueError(
+            f"{name} must be between 1 and the schedule's T = {timesteps}, got {steps}: a "
+            f"sampler can visit each of the T noise levels at most once. Pass e.g. "
+            f"{name}={min(50, timesteps)}."
+        )
+    return int(steps)
+
+
+def check_choice(name: str, value, known) -> str:
+    """``value`` if it is one of the names ``known``, else a ``ValueError`` listing them."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, one of {sorted(known)}, got "
+                        f"{type(value).__name__} ({value!r}).")
+    if value not in known:
+        raise ValueError(f"Unknown {name} {value!r}. Expected one of {sorted(known)}; pass e.g. "
+                         f"{name}={sorted(known)[0]!r}.")
+    return value
+
+
+def check_ema_decay(value, name: str = "ema_decay") -> float:
+    """The decay of an exponential moving average: a number in [0, 1)."""
+    value = check_positive_number(name, value, allow_zero=True)
+    if value >= 1:
+        raise ValueError(
+            f"{name} must be in [0, 1), got {value}: at 1 the average never moves from the "
+            f"initial weights. Typical values are 0.99 to 0.9999; pass e.g. {name}=0.995."
+        )
+    return value
+
+
+def check_time_indices(t, n: int, timesteps: int) -> np.ndarray:
+    """Diffusion steps ``t``: ``n`` integers in 0 .. T-1 (one per image), as int32."""
+    arr = as_numeric_array(t, "t")
+    if not (np.issubdtype(arr.dtype, np.integer)):
+        raise TypeError(
+            f"t must hold integer steps, got dtype {arr.dtype}. Pass e.g. "
+            f"t = np.full(n, 10) or rng.integers(0, {timesteps}, n)."
+        )
+    if arr.shape != (n,):
+        raise ValueError(
+            f"t must have shape ({n},), one step per image, got {arr.shape}. Pass one "
+            f"integer per image, e.g. np.full({n}, 10)."
+        )
+    if arr.size and (arr.min() < 0 or arr.max() >= timesteps):
+        raise ValueError(
+            f"t must lie in 0 .. {timesteps - 1} (T = {timesteps} steps, 0-based), got "
+            f"values in {int(arr.min())} .. {int(arr.max())}. Index the paper's step t with "
+            "t - 1."
+        )
+    return arr.astype(np.int32)
+
+
+def check_same_shape(name_a: str, a, name_b: str, b) -> None:
+    """Two arrays that must have the same shape (e.g. x0 and its noise eps)."""
+    if tuple(np.shape(a)) != tuple(np.shape(b)):
+        raise ValueError(
+            f"{name_a} has shape {tuple(np.shape(a))} but {name_b} has shape "
+            f"{tuple(np.shape(b))}; they must match. Draw the noise with "
+            f"np.random.default_rng(0).standard_normal({name_a}.shape)."
+        )

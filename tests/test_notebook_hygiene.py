@@ -21,8 +21,8 @@ def _src(cell):
 
 
 def _exercises_stem(chapter):
-    """A chapter's exercise notebook is named after its first notebook: 05b_... shares 05_...'s,
-    unless the notebook has its own (07b_autoregressive has 07b_autoregressive_exercises)."""
+    """A chapter notebook's exercise notebook: its own (07b_x -> 07b_x_exercises) when solutions/
+    has one, else its chapter's first notebook's: 05b_... shares 05_...'s."""
     if (ROOT / "solutions" / f"{chapter.stem}_exercises.ipynb").is_file():
         return f"{chapter.stem}_exercises"
     return min(p.stem for p in CHAPTERS if p.stem[:2] == chapter.stem[:2]) + "_exercises"
@@ -30,7 +30,7 @@ def _exercises_stem(chapter):
 
 def test_there_are_eight_chapters_each_with_solution_and_exercise():
     stems = [p.stem for p in CHAPTERS]
-    assert sorted({s[:2] for s in stems}) == ["00", "01", "02", "03", "04", "05", "06", "07"], stems
+    assert sorted({s[:2] for s in stems}) == [f"0{i}" for i in range(8)], stems
     for stem in stems:
         assert re.match(r"^0\d[a-z]?_[a-z0-9_]+$", stem), f"{stem}: NN_name or NNb_name"
     for path in CHAPTERS:

@@ -308,4 +308,5 @@ from course_lib.checks import ch06  # noqa: E402,F401
 from course_lib.checks import ch04  # noqa: E402,F401
 from course_lib.checks import ch03  # noqa: E402,F401
 from course_lib.checks import ch05  # noqa: E402,F401
+from course_lib.checks import ch07  # noqa: E402,F401
 from course_lib.checks import ch07b  # noqa: E402,F401
