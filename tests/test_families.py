@@ -322,3 +322,28 @@ def test_resuming_keeps_a_learning_rate_schedule_and_refuses_to_change_it():
     fixed = keras.optimizers.Adam(1e-3)
     recipes._set_learning_rate(fixed, 2.5e-4)  # a fixed rate may be lowered on resume
     assert float(fixed.learning_rate) == pytest.approx(2.5e-4)
+
+
+# ------------------------------------------------- --model diffusion and --model autoregressive
+@pytest.mark.parametrize("family", ["diffusion", "autoregressive"])
+def test_chapter_7_family_run_resumed_equals_the_run_in_one_go(tmp_path, family):
+    """``train_cats`` serves the chapter 7 families like the GANs: their defaults recorded,
+    samples in range, and a run resumed at epoch 1 equal to the run in one go."""
+    from course_lib.recipes import TrainCatsConfig, train_cats
+
+    def run(name, epochs, resume=False):
+        config = TrainCatsConfig(model=family, epochs=epochs, batch_size=250, num_samples=8)
+        return train_cats(config, tmp_path / name, resume=resume, progress=False)
+
+    run("one_go", 2)
+    run("resumed", 1)
+    assert run("resumed", 2, resume=True)["start_epoch"] == 1
+    one, resumed = tmp_path / "one_go", tmp_path / "resumed"
+    config = json.loads((one / "config.json").read_text())
+    family_defaults = getattr(cl, family).DEFAULTS
+    assert config["learning_rate"] == family_defaults["learning_rate"]
+    assert config["width"] == family_defaults["width"] and config["latent_dim"] is None
+    samples = np.load(one / "samples.npy")
+    assert samples.shape == (8, 28, 28, 1) and -1 <= samples.min() and samples.max() <= 1
+    assert (resumed / "samples.npy").read_bytes() == (one / "samples.npy").read_bytes()
+    assert _losses(resumed) == _losses(one)
