@@ -1,4 +1,4 @@
-"""Plot helpers: image grids, loss curves, densities (chapters 1-6).
+"""Plot helpers: image grids, loss curves, densities, comparisons (chapters 1-7).
 
 Every helper takes an optional matplotlib ``ax`` and returns the axes it drew on; none changes
 global settings or writes a file unless asked (``save_image_grid``).
@@ -17,6 +17,7 @@ from course_lib.validation import check_value_range
 # it chooses a backend, a side effect that ``import course_lib`` must not have.
 __all__ = [
     "class_rows",
+    "family_comparison",
     "image_grid",
     "loss_curves",
     "pairs_grid",
@@ -218,3 +219,35 @@ def save_class_rows(images, labels, path, class_names=None, title=None) -> Path:
     with atomic_write(path, "wb") as f:
         fig.savefig(f, format="png")
     return path
+
+
+def family_comparison(rows, axes=None):
+    """Every family by the same numbers (chapter 7): Fréchet distance against training seconds
+    (left) and against the seconds to sample 1,000 images (right), each point labelled, the
+    real cats' floor dashed. ``rows`` are ``benchmarks/bench_families.py``'s (its JSON's
+    ``"rows"``: dicts with ``label``, ``fd``, ``fd_floor``, ``train_seconds`` and
+    ``sample_seconds``). Returns the two axes."""
+    rows = list(rows)
+    if not rows or not all(isinstance(r, dict) for r in rows):
+        raise TypeError("family_comparison expects a non-empty list of bench_families rows "
+                        "(dicts), e.g. json.load(f)['rows'].")
+    missing = {"label", "fd", "fd_floor", "train_seconds", "sample_seconds"} - set(rows[0])
+    if missing:
+        raise ValueError(f"the rows lack {sorted(missing)}. Pass the rows that "
+                         "benchmarks/bench_families.py writes.")
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(11, 4))
+    floor = float(np.mean([r["fd_floor"] for r in rows]))
+    for ax, key, xlabel in ((axes[0], "train_seconds", "training seconds (2 CPU cores)"),
+                            (axes[1], "sample_seconds", "seconds to sample 1,000 images")):
+        for k, r in enumerate(rows):
+            ax.scatter(r[key], r["fd"], color=f"C{k % 10}", s=45, zorder=3)
+            ax.annotate(r["label"], (r[key], r["fd"]), textcoords="offset points",
+                        xytext=(5, 4), fontsize=8)
+        ax.axhline(floor, color="grey", lw=0.8, ls="--", label=f"real cats' floor ({floor:.1f})")
+        ax.set(xlabel=xlabel, ylabel="Fréchet distance (lower is better)", yscale="log")
+        ax.legend(fontsize=8, loc="upper right")
+    axes[1].set_xscale("log")
+    return axes

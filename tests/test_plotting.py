@@ -34,3 +34,23 @@ def test_sample_size_curves_draws_one_line_per_curve_with_labelled_sizes():
     with pytest.raises(ValueError, match="2 values for 3 sizes"):
         cl.plotting.sample_size_curves(sizes, {"c": [1.0, 2.0]}, ax=ax)
     plt.close(fig)
+
+
+def test_family_comparison_draws_each_family_on_both_panels_and_checks_its_rows():
+    import pytest
+
+    rows = [{"label": "DCGAN", "fd": 6.3, "fd_floor": 1.7, "train_seconds": 150,
+             "sample_seconds": 0.2},
+            {"label": "diffusion", "fd": 27.0, "fd_floor": 1.7, "train_seconds": 175,
+             "sample_seconds": 15.0}]
+    fig, axes = plt.subplots(1, 2)
+    assert list(cl.plotting.family_comparison(rows, axes=axes)) == list(axes)
+    for ax in axes:
+        assert [t.get_text() for t in ax.texts] == ["DCGAN", "diffusion"]
+        assert ax.get_lines()[0].get_ydata()[0] == pytest.approx(1.7)  # the floor
+    assert axes[0].collections[1].get_offsets()[0].tolist() == [175, 27.0]
+    with pytest.raises(ValueError, match="lack"):
+        cl.plotting.family_comparison([{"label": "x"}])
+    with pytest.raises(TypeError):
+        cl.plotting.family_comparison([])
+    plt.close(fig)
