@@ -20,7 +20,9 @@ from tqdm.auto import tqdm
 
 from course_lib import checkpoints, losses, plotting
 from course_lib.validation import (
+    check_augment,
     check_fit_data,
+    check_gan_compiled,
     check_gan_loss,
     check_gan_optimizers,
     check_label_smoothing,
@@ -84,12 +86,7 @@ class GAN(keras.Model):
     def __init__(self, generator, discriminator, latent_dim, seed=None, augment=None, **kwargs):
         check_models(generator, discriminator, latent_dim)
         seed = check_seed(seed, allow_none=True)
-        if augment is not None and not callable(augment):
-            raise TypeError(
-                f"GAN: augment must be a function images -> images or None, got "
-                f"{type(augment).__name__}. Pass a function such as augment=lambda x: "
-                "tf.image.flip_left_right(x), or leave it out."
-            )
+        check_augment(augment)
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -145,12 +142,7 @@ class GAN(keras.Model):
     def checkpoint_items(self) -> dict:
         """What exact resume needs (chapter 5): both networks, both optimizers (moments, step),
         the noise generator's state and the layers' noise states (``cl.checkpoints``)."""
-        if not hasattr(self, "d_optimizer"):
-            raise ValueError(
-                "The GAN is not compiled, so it has no optimizers to checkpoint. Call "
-                "gan.compile(d_optimizer=..., g_optimizer=...) first, with the same optimizers "
-                "as the run."
-            )
+        check_gan_compiled(self, "checkpoint")
         return {"generator": self.generator, "discriminator": self.discriminator,
                 "d_optimizer": self.d_optimizer, "g_optimizer": self.g_optimizer,
                 "seed_state": self.seed_generator.state,
@@ -259,11 +251,7 @@ class GAN(keras.Model):
         must be finite and lie in the generator's output range. A loss that becomes NaN stops
         training with :class:`TrainingDivergedError`; checkpoint callbacks skip the bad epoch.
         """
-        if not hasattr(self, "d_optimizer"):
-            raise ValueError(
-                "GAN.fit was called before GAN.compile. Call gan.compile(d_optimizer=..., "
-                "g_optimizer=...) first."
-            )
+        check_gan_compiled(self, "fit")
         x, batch_size = check_fit_data(x, y, batch_size, self.sample_shape(),
                                        output_range(self.generator),
                                        self.distribute_strategy.num_replicas_in_sync)

@@ -17,6 +17,8 @@ from course_lib import compat
 
 __all__ = [
     "as_numeric_array",
+    "check_augment",
+    "check_gan_compiled",
     "check_binary_images",
     "check_choice",
     "check_dataset",
@@ -692,3 +694,28 @@ def check_same_shape(name_a: str, a, name_b: str, b) -> None:
             f"{tuple(np.shape(b))}; they must match. Draw the noise with "
             f"np.random.default_rng(0).standard_normal({name_a}.shape)."
         )
+
+
+# ------------------------------------------------------------------ the GAN (chapters 3-5)
+def check_augment(augment) -> None:
+    """A GAN's ``augment``: None or a function images -> images (e.g. DiffAugment)."""
+    if augment is not None and not callable(augment):
+        raise TypeError(
+            f"GAN: augment must be a function images -> images or None, got "
+            f"{type(augment).__name__}. Pass a function such as augment=lambda x: "
+            "tf.image.flip_left_right(x), or leave it out."
+        )
+
+
+def check_gan_compiled(gan, action: str) -> None:
+    """A GAN must be compiled (have its optimizers) before it can ``fit`` or ``checkpoint``."""
+    if hasattr(gan, "d_optimizer"):
+        return
+    if action == "fit":
+        raise ValueError("GAN.fit was called before GAN.compile. Call gan.compile(d_optimizer=..., "
+                         "g_optimizer=...) first.")
+    raise ValueError(
+        "The GAN is not compiled, so it has no optimizers to checkpoint. Call "
+        "gan.compile(d_optimizer=..., g_optimizer=...) first, with the same optimizers "
+        "as the run."
+    )
