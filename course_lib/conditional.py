@@ -356,7 +356,7 @@ def _train_locked(config, run, resume, progress, data_dir, callbacks) -> dict:
     _write_config(run, gan, config)
     t0 = time.perf_counter()
     if start < config.epochs:
-        history = _HistoryWriter(out / "history.json", _earlier_history(out, start))
+        history = training.HistoryWriter(out / "history.json", rundir.earlier_history(out, start))
         _fit(gan, images, labels, config, start, out, [history, *callbacks], progress)
     else:
         print(f"{out} is already trained for {start} epochs (asked for {config.epochs}).",
@@ -423,32 +423,6 @@ def _write_config(run, gan, config: TrainAnimalsConfig) -> None:
                                                       config.epochs))
     run.begin()  # an overwrite discards the old run only now
     write_json(run.path / "config.json", config.to_dict())
-
-
-def _earlier_history(out: Path, start: int) -> list:
-    path = out / "history.json"
-    if not start or not path.exists():
-        return []
-    return rundir.read_history(path, upto=start)
-
-
-class _HistoryWriter(keras.callbacks.Callback):
-    """Appends one row per finished, finite epoch to ``history.json`` (written atomically)."""
-
-    def __init__(self, path: Path, rows: list):
-        super().__init__()
-        self.path, self.rows, self.t0 = path, rows, 0.0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.t0 = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        if not all(np.isfinite(float(v)) for v in logs.values()):
-            return
-        self.rows.append({"epoch": epoch + 1, "seconds": time.perf_counter() - self.t0,
-                          **{k: float(v) for k, v in logs.items()}})
-        write_json(self.path, self.rows)
 
 
 def sample_classes(gan: ConditionalGAN, per_class: int, seed: int) -> tuple:

@@ -55,7 +55,8 @@ A run directory holds ``config.json`` (the config's fields, plus the number of r
 ``history.json`` (one row per finished epoch), ``checkpoints/`` and, at the end,
 ``samples.npy`` and ``samples.png``. :mod:`course_lib.rundir` locks it and decides fresh / resume /
 overwrite; its file I/O is done by the small ``_check_resume_settings``, ``_write_config``,
-``_load_resume_state``, ``_HistoryWriter`` and ``_write_samples`` helpers below.
+``_load_resume_state`` and ``_write_samples`` helpers below, with
+:class:`course_lib.training.HistoryWriter`.
 """
 
 from __future__ import annotations
@@ -352,7 +353,7 @@ def _train_cats_locked(config, run, resume, progress, data_dir, callbacks) -> di
     _write_config(run, model, config, strategy.num_replicas_in_sync)
     t0 = time.perf_counter()
     if start < config.epochs:
-        history = _HistoryWriter(out / "history.json", _earlier_history(out, start))
+        history = training.HistoryWriter(out / "history.json", rundir.earlier_history(out, start))
         extra = [history, *callbacks]
         _fit(model, cats, config, start, out, extra, progress)
     else:
@@ -476,33 +477,6 @@ def _write_config(run, model, config: TrainCatsConfig, replicas: int) -> None:
     rundir.check_fits(run.path, needs)
     run.begin()  # an overwrite discards the old run only now
     write_json(run.path / "config.json", {**config.to_dict(), "replicas": replicas})
-
-
-def _earlier_history(out: Path, start: int) -> list:
-    """The history rows of the epochs a resumed run keeps (none for a new run)."""
-    path = out / "history.json"
-    if not start or not path.exists():
-        return []
-    return rundir.read_history(path, upto=start)
-
-
-class _HistoryWriter(keras.callbacks.Callback):
-    """Appends one row per finished, finite epoch to ``history.json`` (written atomically)."""
-
-    def __init__(self, path: Path, rows: list):
-        super().__init__()
-        self.path, self.rows, self.t0 = path, rows, 0.0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.t0 = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        if not all(np.isfinite(float(v)) for v in logs.values()):
-            return
-        self.rows.append({"epoch": epoch + 1, "seconds": time.perf_counter() - self.t0,
-                          **{k: float(v) for k, v in logs.items()}})
-        write_json(self.path, self.rows)
 
 
 def _write_samples(model, out: Path, config: TrainCatsConfig, trained: int) -> None:

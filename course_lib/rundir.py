@@ -68,6 +68,7 @@ __all__ = [
     "sigterm_as_interrupt",
     "write_json",
     "write_text",
+    "earlier_history",
 ]
 
 LOCK_NAME = "run.lock"
@@ -140,6 +141,15 @@ def read_history(path, upto: int) -> list[dict]:
             raise ValueError(f"{path}: entry {i} has no valid 'epoch' (got {h!r:.80}). Expected "
                              f"one object per epoch with a whole 'epoch' >= 1; {_HISTORY_FIX}.")
     return [h for h in entries if h["epoch"] <= upto]
+
+
+def earlier_history(out, start: int) -> list[dict]:
+    """The ``history.json`` rows of the epochs a run resumed at ``start`` keeps (none for a new
+    run, ``start`` 0)."""
+    path = Path(out) / "history.json"
+    if not start or not path.exists():
+        return []
+    return read_history(path, upto=start)
 
 
 # ----------------------------------------------------------------------------- the lock

@@ -11,6 +11,7 @@ generator step) or ``loss="hinge"``, the losses of :data:`course_lib.losses.GAN_
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 import keras
@@ -19,6 +20,7 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from course_lib import checkpoints, losses, plotting
+from course_lib.files import write_json
 from course_lib.validation import (
     check_augment,
     check_fit_data,
@@ -36,6 +38,7 @@ from course_lib.validation import (
 
 __all__ = [
     "GAN",
+    "HistoryWriter",
     "NaNGuard",
     "ProgressBar",
     "SampleGrid",
@@ -431,3 +434,23 @@ class SampleGrid(keras.callbacks.Callback):
             out.mkdir(parents=True, exist_ok=True)
             plotting.save_image_grid(images, out / f"epoch_{epoch + 1:04d}.png",
                                      title=f"epoch {epoch + 1}")
+
+
+class HistoryWriter(keras.callbacks.Callback):
+    """Appends one row per finished, finite epoch to ``history.json`` (written atomically); a
+    resumed run starts from the rows it keeps, ``rows`` (chapter 5, ``train-cats``)."""
+
+    def __init__(self, path: Path, rows: list):
+        super().__init__()
+        self.path, self.rows, self.t0 = path, rows, 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.t0 = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if not all(np.isfinite(float(v)) for v in logs.values()):
+            return
+        self.rows.append({"epoch": epoch + 1, "seconds": time.perf_counter() - self.t0,
+                          **{k: float(v) for k, v in logs.items()}})
+        write_json(self.path, self.rows)
