@@ -2,6 +2,7 @@
 static, remote stylesheets dropped, solutions folded, Binder links, the index; CLI mistakes."""
 
 import json
+import os
 
 import pytest
 
@@ -183,3 +184,20 @@ def test_execute_notebook_names_the_notebook_whose_cell_fails(tmp_path):
     _touch(tmp_path / "09_x.ipynb", nb)
     with pytest.raises(ValueError, match=r"09_x\.ipynb failed while executing: .*boom"):
         execute_notebook(tmp_path / "09_x.ipynb")
+
+
+def test_notebooks_are_executed_in_parallel_each_in_its_kernel_and_kept_in_page_order(
+        tmp_path, monkeypatch):
+    from course_lib.tools import site
+
+    monkeypatch.setattr(site, "fetch_assets", lambda assets: tmp_path / "vendor")
+    pages = []
+    for name in ("00_a", "01_b", "02_c"):
+        nb = _nb(_code("import os\nprint(os.getpid())", cid="a"))
+        nb["cells"][0]["execution_count"], nb["cells"][0]["outputs"] = None, []
+        _touch(tmp_path / "notebooks" / f"{name}.ipynb", nb)
+        pages.append({"src": f"notebooks/{name}.ipynb"})
+    notebooks, vendor = site._executed_notebooks(tmp_path, pages, None, None, jobs=2, quiet=True)
+    assert vendor == tmp_path / "vendor" and list(notebooks) == [p["src"] for p in pages]
+    pids = {int(nb["cells"][0]["outputs"][0]["text"][0]) for nb in notebooks.values()}
+    assert len(pids) == 3 and os.getpid() not in pids  # one kernel each, not this process

@@ -25,13 +25,14 @@ from __future__ import annotations
 import copy
 import html
 import json
+import multiprocessing
 import os
 import re
 import shutil
 import subprocess
 import tarfile
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 __all__ = ["ASSETS", "binder_url", "build_site", "execute_notebook", "fetch_assets",
@@ -381,20 +382,21 @@ def _load_executed(executed, page) -> dict:
 
 
 def _executed_notebooks(root: Path, pages, executed, assets, jobs, quiet):
-    """``({src: executed notebook}, vendor folder)``: from ``executed`` or by running them."""
-    def load(page):
-        if executed is not None:
-            return _load_executed(executed, page)
-        if not quiet:
-            print(f"executing {page['src']}", flush=True)
-        return execute_notebook(root / page["src"])
+    """``({src: executed notebook}, vendor folder)``: from ``executed`` or by running them.
 
+    Notebooks run ``jobs`` at a time, each in its own process: Jupyter clients in threads of one
+    process can lose a kernel's reply and wait forever (seen with an ``interact`` widget).
+    """
     if executed is not None:  # check the executed copy before fetching or building anything
-        notebooks = {p["src"]: load(p) for p in pages}
+        notebooks = {p["src"]: _load_executed(executed, p) for p in pages}
         return notebooks, fetch_assets(assets)
     vendor = fetch_assets(assets)  # fetch first: a missing npm should not surface after minutes
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        notebooks = dict(zip([p["src"] for p in pages], pool.map(load, pages), strict=True))
+    if not quiet:
+        print(f"executing {len(pages)} notebooks, {max(1, jobs)} at a time", flush=True)
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
+        done = pool.map(execute_notebook, [root / p["src"] for p in pages])
+        notebooks = dict(zip([p["src"] for p in pages], done, strict=True))
     return notebooks, vendor
 
 
