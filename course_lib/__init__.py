@@ -30,7 +30,8 @@ chapter                     modules
                             ``cost`` (FLOPs)
 5 cats case study           ``recipes`` (defaults, ``build_gan``, ``TrainCatsConfig``,
                             ``train_cats``), ``families`` (the ``train-cats --model``
-                            registry), ``checkpoints`` (exact resume), ``evaluation``
+                            registry), ``runs`` (resume and checkpointed fit, shared by
+                            the commands), ``checkpoints`` (exact resume), ``evaluation``
                             (Fréchet distance, scores), ``augment`` (DiffAugment), ``plotting``
 6 challenges and the VAE    ``vae`` (``cl.vae.VAE``: the one place the VAE lives), ``toy``;
                             ``conditional`` (6b, the class-conditional GAN)
@@ -63,7 +64,8 @@ __version__ = "0.1.0"
 _MODULES = (
     "article", "augment", "autoregressive", "checkpoints", "checks", "compat", "conditional",
     "cost", "data", "diffusion", "distributions", "evaluation", "families", "files", "losses",
-    "models", "plotting", "recipes", "runtime", "startup", "toy", "training", "vae", "validation",
+    "models", "plotting", "recipes", "runs", "runtime", "startup", "toy", "training", "vae",
+    "validation",
 )
 #: Modules that never import TensorFlow (the command line's tools use them).
 _TF_FREE = ("families", "files", "rundir", "startup")

@@ -35,7 +35,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from course_lib import checkpoints, data, evaluation, losses, plotting, rundir, runtime, training
+from course_lib import data, evaluation, losses, plotting, rundir, runs, runtime, training
 from course_lib.files import atomic_write, write_json
 from course_lib.validation import (
     check_images,
@@ -65,6 +65,8 @@ NUM_CLASSES = len(data.CLASS_NAMES)
 DESIGNS = ("concat", "projection")
 #: The default run (chapter 6): the design chosen by benchmarks/bench_conditional_designs.py,
 #: 25 epochs (about 2 minutes on 2 quiet cores; 35 epochs score no better, see README).
+#: The command line's name for a run of :func:`train_animals`, and what its ``--resume`` may change.
+COMMAND = runs.Command("train-animals", ("--learning-rate", "--epochs", "--samples-per-class"))
 DEFAULTS = {"design": "projection", "epochs": 25, "batch_size": 64, "seed": 0, "latent_dim": 64,
             "learning_rate": 5e-4, "samples_per_class": 1000, "sample_seed": 1234, "width": 32}
 
@@ -344,7 +346,7 @@ def train_animals(config: TrainAnimalsConfig, out_dir, resume: bool = False,
 
 def _train_locked(config, run, resume, progress, data_dir, callbacks) -> dict:
     out = run.path
-    _check_resume_settings(out, config, resume)
+    runs.check_resume_settings(out, config, resume, COMMAND)
     images, labels = data.load_animal_shapes(data_dir=data_dir)
     if config.batch_size > len(images):
         raise ValueError(f"--batch-size {config.batch_size} is larger than the {len(images)} "
@@ -352,7 +354,7 @@ def _train_locked(config, run, resume, progress, data_dir, callbacks) -> dict:
     runtime.set_seed(config.seed, deterministic=True)  # after the checks: global state
     gan = build_conditional_gan(config.design, config.latent_dim, config.learning_rate,
                                 config.seed, config.width)
-    start = _load_resume_state(gan, out, config, resume)
+    start = runs.restore_for_resume(gan, out, config.learning_rate, resume)
     _write_config(run, gan, config)
     t0 = time.perf_counter()
     if start < config.epochs:
@@ -369,51 +371,12 @@ def _train_locked(config, run, resume, progress, data_dir, callbacks) -> dict:
 
 
 def _fit(gan, images, labels, config, start, out, callbacks, progress):
-    ckpt_dir = out / "checkpoints"
     ds = data.as_labelled_dataset(images, labels, config.batch_size, seed=config.seed,
                                   epochs=config.epochs, start_epoch=start)
-    callbacks = [*callbacks, checkpoints.GANCheckpoint(ckpt_dir)]
-    if progress:
-        callbacks.insert(0, training.ProgressBar(desc=f"{config.design} conditional GAN"))
-    try:
-        gan.fit(ds, epochs=config.epochs, initial_epoch=start,
-                steps_per_epoch=len(images) // config.batch_size, verbose=0,
-                callbacks=callbacks)
-    except training.TrainingDivergedError as exc:
-        good = checkpoints.latest_epoch(ckpt_dir)
-        raise training.TrainingDivergedError(
-            f"{exc} The run in {out} keeps its checkpoint of epoch {good}. To continue, "
-            f"resume it with a lower learning rate: python -m course_lib train-animals "
-            f"--out {out} --resume --learning-rate {config.learning_rate / 4:g} (and the "
-            "run's other settings)."
-        ) from None
-
-
-def _check_resume_settings(out: Path, config: TrainAnimalsConfig, resume: bool) -> None:
-    config_path = out / "config.json"
-    if not resume or not config_path.exists():
-        return
-    diff = config.resume_conflicts(rundir.read_config(config_path))
-    if diff:
-        raise ValueError(
-            "--resume with settings that differ from the run in "
-            f"{out}: {', '.join(f'{k} was {a!r}, now {b!r}' for k, (a, b) in diff.items())}. "
-            "Resume with the original settings (only --learning-rate, --epochs and "
-            "--samples-per-class may change), or start a new run in another --out."
-        )
-
-
-def _load_resume_state(gan, out: Path, config: TrainAnimalsConfig, resume: bool) -> int:
-    if not resume:
-        return 0
-    ckpt_dir = out / "checkpoints"
-    start = checkpoints.restore(gan, ckpt_dir)
-    if start:  # the checkpoint restored the old rate; a lowered one takes over from here
-        gan.d_optimizer.learning_rate = config.learning_rate
-        gan.g_optimizer.learning_rate = config.learning_rate
-    else:
-        print(f"No checkpoint in {ckpt_dir}: starting a new run.", file=sys.stderr)
-    return start
+    runs.fit_checkpointed(gan, ds, config=config, start=start,
+                          steps_per_epoch=len(images) // config.batch_size, out=out,
+                          command=COMMAND, callbacks=callbacks,
+                          progress=f"{config.design} conditional GAN" if progress else None)
 
 
 def _write_config(run, gan, config: TrainAnimalsConfig) -> None:

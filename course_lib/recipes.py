@@ -54,9 +54,9 @@ cross-family checkpoints); a new family copies those tests.
 A run directory holds ``config.json`` (the config's fields, plus the number of replicas),
 ``history.json`` (one row per finished epoch), ``checkpoints/`` and, at the end,
 ``samples.npy`` and ``samples.png``. :mod:`course_lib.rundir` locks it and decides fresh / resume /
-overwrite; its file I/O is done by the small ``_check_resume_settings``, ``_write_config``,
-``_load_resume_state`` and ``_write_samples`` helpers below, with
-:class:`course_lib.training.HistoryWriter`.
+overwrite; :mod:`course_lib.runs` checks and restores a resumed run and fits it checkpointed
+(for ``train-animals`` too); the small ``_write_config`` and ``_write_samples`` helpers below
+and :class:`course_lib.training.HistoryWriter` write the rest.
 """
 
 from __future__ import annotations
@@ -69,17 +69,15 @@ from pathlib import Path
 from typing import ClassVar
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from course_lib import (
-    checkpoints,
-    compat,
     data,
     families,
     models,
     plotting,
     rundir,
+    runs,
     runtime,
     training,
 )
@@ -90,6 +88,8 @@ __all__ = ["DCGAN_DEFAULTS", "DEFAULTS", "FAMILIES", "LOSSES", "MLP_DEFAULTS",
            "TrainCatsConfig", "build_gan", "build_model", "make_strategy", "train_cats"]
 
 FAMILIES = families.FAMILIES
+#: The command line's name for a run of :func:`train_cats`, and what its ``--resume`` may change.
+COMMAND = runs.Command("train-cats", ("--learning-rate", "--epochs", "--strategy"))
 #: The article's MLP GAN's settings (chapters 4-5).
 MLP_DEFAULTS = {"epochs": 500, "batch_size": 64, "learning_rate": 5e-4, "latent_dim": 100}
 #: The case study's DCGAN, tuned for ~3 minutes on 2 CPU cores (chapter 5).
@@ -338,7 +338,7 @@ def train_cats(config: TrainCatsConfig, out_dir, resume: bool = False, progress:
 def _train_cats_locked(config, run, resume, progress, data_dir, callbacks) -> dict:
     """:func:`train_cats` in its locked, decided run directory ``run``."""
     out = run.path
-    _check_resume_settings(out, config, resume)
+    runs.check_resume_settings(out, config, resume, COMMAND)
     cats = data.load_cats(value_range=(-1.0, 1.0), data_dir=data_dir)
     if config.batch_size > len(cats):
         default = families.get(config.model).default_settings()["batch_size"]
@@ -349,7 +349,7 @@ def _train_cats_locked(config, run, resume, progress, data_dir, callbacks) -> di
     strategy = _replicated(config)
     with strategy.scope():
         model = build_model(config)
-        start = _load_resume_state(model, out, config, resume)
+        start = runs.restore_for_resume(model, out, config.learning_rate, resume)
     _write_config(run, model, config, strategy.num_replicas_in_sync)
     t0 = time.perf_counter()
     if start < config.epochs:
@@ -385,43 +385,16 @@ def _replicated(config):
 
 def _fit(model, cats, config, start, out, callbacks, progress):
     """Epochs ``start .. config.epochs - 1``, checkpointed; a divergence says how to go on."""
-    ckpt_dir = out / "checkpoints"
     ds = data.as_dataset(cats, config.batch_size, seed=config.seed, epochs=config.epochs,
                          start_epoch=start)
-    callbacks = [*callbacks, checkpoints.RunCheckpoint(ckpt_dir)]
-    if progress:
-        game = "" if config.loss in (None, "non_saturating") else f" ({config.loss})"
-        callbacks.insert(0, training.ProgressBar(desc=f"{config.model}{game} on cats"))
-    try:
-        model.fit(ds, epochs=config.epochs, initial_epoch=start,
-                  steps_per_epoch=len(cats) // config.batch_size, verbose=0,
-                  callbacks=callbacks, shuffle=False)
-    except training.TrainingDivergedError as exc:
-        good = checkpoints.latest_epoch(ckpt_dir)
-        raise training.TrainingDivergedError(
-            f"{exc} The run in {out} keeps its checkpoint of epoch {good}. To continue, "
-            f"resume it with a lower learning rate: python -m course_lib train-cats "
-            f"--out {out} --resume --learning-rate {config.learning_rate / 4:g} (and the "
-            "run's other settings)."
-        ) from None
+    game = "" if config.loss in (None, "non_saturating") else f" ({config.loss})"
+    runs.fit_checkpointed(model, ds, config=config, start=start,
+                          steps_per_epoch=len(cats) // config.batch_size, out=out,
+                          command=COMMAND, callbacks=callbacks,
+                          progress=f"{config.model}{game} on cats" if progress else None)
 
 
 # ------------------------------------------------------------------ the run directory's files
-def _check_resume_settings(out: Path, config: TrainCatsConfig, resume: bool) -> None:
-    """Refuse to resume the run in ``out`` with fixed settings that differ from its own."""
-    config_path = out / "config.json"
-    if not resume or not config_path.exists():
-        return
-    diff = config.resume_conflicts(rundir.read_config(config_path))
-    if diff:
-        raise ValueError(
-            "--resume with settings that differ from the run in "
-            f"{out}: {', '.join(f'{k} was {a!r}, now {b!r}' for k, (a, b) in diff.items())}. "
-            "Resume with the original settings (only --learning-rate, --epochs and "
-            "--strategy may change), or start a new run in another --out."
-        )
-
-
 def _check_memory(config: TrainCatsConfig) -> None:
     """Refuse, before it is built, a model whose training cannot fit in memory."""
     if config.latent_dim is None:  # nothing that a setting can make huge
@@ -433,41 +406,6 @@ def _check_memory(config: TrainCatsConfig) -> None:
 
     rundir.check_memory(params_at, config.latent_dim, kind=family.kind,
                         default=family.default_settings()["latent_dim"])
-
-
-def _optimizers(model) -> list:
-    return [item for item in model.checkpoint_items().values()
-            if isinstance(item, keras.optimizers.Optimizer)]
-
-
-def _set_learning_rate(optimizer, rate: float) -> None:
-    """Give a resumed run's ``optimizer`` the (possibly lowered) ``rate``; one whose rate follows
-    a schedule keeps its schedule, as long as the rate is the one the run started with."""
-    schedule = compat.learning_rate_schedule(optimizer)
-    if schedule is None:
-        optimizer.learning_rate = rate
-        return
-    initial = getattr(schedule, "initial_learning_rate", None)
-    if initial is None or not np.isclose(float(initial), rate):
-        raise ValueError(
-            f"--learning-rate {rate:g} on --resume: this model's rate follows a schedule that "
-            f"started at {initial}, which a resumed run cannot change. Resume with the run's "
-            "learning rate, or start a new run in another --out."
-        )
-
-
-def _load_resume_state(model, out: Path, config: TrainCatsConfig, resume: bool) -> int:
-    """Restore the latest checkpoint into ``model`` when resuming; return its epoch (0: none)."""
-    if not resume:
-        return 0
-    ckpt_dir = out / "checkpoints"
-    start = checkpoints.restore(model, ckpt_dir)
-    if start:  # the checkpoint restored the old rate; a lowered one takes over from here
-        for optimizer in _optimizers(model):
-            _set_learning_rate(optimizer, config.learning_rate)
-    else:
-        print(f"No checkpoint in {ckpt_dir}: starting a new run.", file=sys.stderr)
-    return start
 
 
 def _write_config(run, model, config: TrainCatsConfig, replicas: int) -> None:

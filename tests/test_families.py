@@ -18,7 +18,7 @@ import tensorflow as tf
 
 import course_lib as cl
 import course_lib.tools.cli as cli
-from course_lib import families, rundir
+from course_lib import families, rundir, runs
 from course_lib.recipes import DCGAN_DEFAULTS, FAMILIES, MLP_DEFAULTS, TrainCatsConfig
 
 
@@ -216,8 +216,10 @@ def test_samples_of_a_vae_in_chunks_equal_one_generate_call(tmp_path):
     vae = _vae()
     first = rundir.save_samples(tmp_path / "s.npy", vae, 23, seed=5, keep=4, chunk=7)
     whole = vae.generate(23, seed=5)
-    np.testing.assert_array_equal(np.load(tmp_path / "s.npy"), whole)
-    np.testing.assert_array_equal(first, whole[:4])
+    # The same noise; the decoder's matmuls may round differently for a batch of 7 and one of
+    # 23 (oneDNN picks its kernels by shape), so equal to float32 rounding, not bit for bit.
+    np.testing.assert_allclose(np.load(tmp_path / "s.npy"), whole, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(first, whole[:4], rtol=0, atol=1e-5)
 
 
 def test_samples_of_a_family_without_latent_noise_are_seeded_per_chunk(tmp_path):
@@ -310,17 +312,14 @@ def test_resuming_a_vae_run_as_another_family_is_one_error_line(tmp_path, vae_ru
 
 
 def test_resuming_keeps_a_learning_rate_schedule_and_refuses_to_change_it():
-
-    from course_lib import recipes
-
     schedule = keras.optimizers.schedules.CosineDecay(2e-3, decay_steps=10)
     optimizer = keras.optimizers.Adam(schedule)
-    recipes._set_learning_rate(optimizer, 2e-3)  # the run's own rate: the schedule stays
+    runs.set_learning_rate(optimizer, 2e-3)  # the run's own rate: the schedule stays
     assert cl.compat.learning_rate_schedule(optimizer) is schedule
     with pytest.raises(ValueError, match="follows a schedule that started at 0.002"):
-        recipes._set_learning_rate(optimizer, 5e-4)
+        runs.set_learning_rate(optimizer, 5e-4)
     fixed = keras.optimizers.Adam(1e-3)
-    recipes._set_learning_rate(fixed, 2.5e-4)  # a fixed rate may be lowered on resume
+    runs.set_learning_rate(fixed, 2.5e-4)  # a fixed rate may be lowered on resume
     assert float(fixed.learning_rate) == pytest.approx(2.5e-4)
 
 
