@@ -20,7 +20,9 @@ Where each chapter's code lives (chapter -> module):
 ==========================  =====================================================================
 chapter                     modules
 ==========================  =====================================================================
-0 welcome                   ``runtime`` (``set_seed``, ``cap_threads``), ``data`` (the cats)
+0 welcome                   ``runtime`` (``set_seed``, ``cap_threads``), ``data`` (the cats),
+                            ``glossary`` (English–中文 terms), ``language``
+                            (``set_language``: the Chinese edition)
 1 distributions             ``distributions`` (the normal distribution, likelihoods)
 2 cross-entropy             ``losses`` (binary cross-entropy on logits)
 3 GAN losses                ``losses`` (GAN losses), ``training`` (``GAN``, callbacks),
@@ -63,20 +65,20 @@ __version__ = "0.1.0"
 #: The learner-facing modules, imported on first use.
 _MODULES = (
     "article", "augment", "autoregressive", "checkpoints", "checks", "compat", "conditional",
-    "cost", "data", "diffusion", "distributions", "evaluation", "families", "files", "losses",
-    "models", "plotting", "recipes", "runs", "runtime", "startup", "toy", "training", "vae",
-    "validation",
+    "cost", "data", "diffusion", "distributions", "evaluation", "families", "files", "glossary",
+    "language", "losses", "models", "plotting", "recipes", "runs", "runtime", "startup", "toy",
+    "training", "vae", "validation",
 )
 #: Modules that never import TensorFlow (the command line's tools use them).
-_TF_FREE = ("families", "files", "rundir", "startup")
+_TF_FREE = ("families", "files", "glossary", "language", "rundir", "startup")
 #: Functions reached from the package itself, and the module that holds each.
-_FUNCTIONS = {"cap_threads": "runtime", "set_seed": "runtime"}
+_FUNCTIONS = {"cap_threads": "runtime", "set_language": "language", "set_seed": "runtime"}
 
 __all__ = sorted([
     "article", "augment", "autoregressive", "cap_threads", "checkpoints", "checks", "conditional",
-    "cost", "data", "diffusion", "distributions", "evaluation", "families", "losses", "models",
-    "plotting", "recipes", "runtime",
-    "set_seed", "toy", "training", "vae",
+    "cost", "data", "diffusion", "distributions", "evaluation", "families", "glossary",
+    "language", "losses", "models", "plotting", "recipes", "runtime",
+    "set_language", "set_seed", "toy", "training", "vae",
 ])
 
 
@@ -86,7 +88,8 @@ def __getattr__(name: str):
             startup.load_tensorflow_quietly()  # does nothing once TensorFlow is loaded
         return importlib.import_module(f"{__name__}.{name}")  # also sets it as an attribute
     if name in _FUNCTIONS:
-        startup.load_tensorflow_quietly()
+        if _FUNCTIONS[name] not in _TF_FREE:
+            startup.load_tensorflow_quietly()
         value = getattr(importlib.import_module(f"{__name__}.{_FUNCTIONS[name]}"), name)
         globals()[name] = value
         return value

@@ -4,6 +4,7 @@ Commands:
     train-cats        train a model (a GAN, a VAE, ...) on the 1,000 cats, headless, resumable
     train-animals     train a class-conditional GAN on all 10,000 animals (chapter 6)
     make-exercises    regenerate exercises/ from solutions/ (``--check`` to verify)
+    translations      the Chinese edition's twins: ``--check``, ``--new FILE``, ``--stamp FILE``
     strip-notebooks   remove outputs and execution counts from notebooks
     grade             grade learners' exercise notebooks into grades.csv (instructors)
     doctor            say what is wrong with this set-up and how to fix it
@@ -23,7 +24,7 @@ import sys
 from pathlib import Path
 
 from course_lib import families, files, rundir
-from course_lib.tools.nbtools import strip_notebook_files, sync_exercises
+from course_lib.tools.nbtools import strip_notebook_files, sync_all_exercises
 
 __all__ = ["build_parser", "config_fields", "main"]
 
@@ -109,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("make-exercises", help="regenerate exercises/ from solutions/")
     m.add_argument("--check", action="store_true", help="only report stale exercise notebooks")
     m.add_argument("--root", default=".", help="repository root")
+    _add_translations(sub)
     s = sub.add_parser("strip-notebooks", help="strip outputs from notebooks")
     s.add_argument("paths", nargs="+")
     _add_grade_doctor(sub)
@@ -151,6 +153,25 @@ def _add_train_animals(sub) -> None:
     a.add_argument("--data-dir", default=None, help="an alternative copy of the data files")
     a.add_argument("--no-progress", "--quiet", dest="quiet", action="store_true",
                    help="no progress bar")
+
+
+def _add_translations(sub) -> None:
+    r = sub.add_parser("translations", help="keep the Chinese edition (notebooks/zh/, "
+                       "solutions/zh/) in step with the English notebooks")
+    what = r.add_mutually_exclusive_group()
+    what.add_argument("--check", action="store_true",
+                      help="list every stale, untranslated or missing cell and every code "
+                           "difference (the default); exit 1 if there is any")
+    what.add_argument("--new", metavar="ENGLISH_NOTEBOOK",
+                      help="write the Chinese twin's skeleton of this notebook")
+    what.add_argument("--stamp", metavar="TWIN",
+                      help="record the hashes of the English cells this twin's translated "
+                           "cells now translate")
+    r.add_argument("--cell", action="append", metavar="ID",
+                   help="with --stamp: only this cell (repeatable)")
+    r.add_argument("--require-all", action="store_true",
+                   help="with --check: a notebook without a twin is a failure too")
+    r.add_argument("--root", default=".", help="repository root")
 
 
 def _add_grade_doctor(sub) -> None:
@@ -215,7 +236,8 @@ def _train_animals(args) -> dict:
 def main(argv=None) -> int:
     """Run the command line; user mistakes print one ``error:`` line and return 2.
 
-    Exit codes: 0 done, 1 ``make-exercises --check`` found stale notebooks, 2 an error (a bad
+    Exit codes: 0 done, 1 ``make-exercises --check`` found stale notebooks (or ``translations
+    --check`` found a problem), 2 an error (a bad
     setting, a run directory in use or not a run, a file that cannot be read or written),
     130 Ctrl-C, 143 SIGTERM. After 130 or 143 the run continues from its last checkpoint with
     ``--resume``.
@@ -237,10 +259,8 @@ def _dispatch(args) -> int:
         elif args.command == "train-animals":
             print(json.dumps(_train_animals(args)))
         elif args.command == "make-exercises":
-            root = Path(args.root)
             left: list[str] = []
-            stale = sync_exercises(root / "solutions", root / "exercises", check=args.check,
-                                   left=left)
+            stale = sync_all_exercises(Path(args.root), check=args.check, left=left)
             for note in left:
                 print(f"left alone: {note}", file=sys.stderr)
             if args.check and stale:
@@ -248,6 +268,10 @@ def _dispatch(args) -> int:
                       + ", ".join(stale), file=sys.stderr)
                 return 1
             print(("stale: " if args.check else "written: ") + (", ".join(stale) or "none"))
+        elif args.command == "translations":
+            from course_lib.tools import translations
+
+            return translations.command(args)
         elif args.command == "strip-notebooks":
             strip_notebook_files(args.paths)
         elif args.command == "grade":

@@ -5,9 +5,11 @@ and ``### END SOLUTION`` (nbgrader's markers) becomes ``raise NotImplementedErro
 same indentation in ``exercises/``; markdown between ``<!-- BEGIN SOLUTION -->`` and
 ``<!-- END SOLUTION -->`` becomes "*Your answer here.*". Put every code solution inside a
 function body, so a fresh exercise notebook still runs top to bottom and its checks report
-"not attempted yet".
+"not attempted yet". The Chinese edition's ``solutions/zh/`` becomes ``exercises/zh/`` the same
+way, its hidden answers reading "*在这里写下你的答案。*" (the notebook's
+``metadata.course_lib.language`` is "zh").
 
-    python -m course_lib make-exercises          # regenerate exercises/
+    python -m course_lib make-exercises          # regenerate exercises/ (and exercises/zh/)
     python -m course_lib make-exercises --check  # fail if exercises/ is stale
     python -m course_lib strip-notebooks PATHS   # outputs and execution counts removed
 
@@ -27,13 +29,16 @@ from pathlib import Path
 
 from course_lib.files import storage_error, write_text
 
-__all__ = ["is_generated", "load_notebook", "make_exercise", "strip_notebook",
-           "strip_notebook_files", "strip_solution_code", "sync_exercises"]
+__all__ = ["ANSWER_HERE", "dump_notebook", "is_generated", "load_notebook", "make_exercise",
+           "notebook_language", "strip_notebook", "strip_notebook_files", "strip_solution_code",
+           "sync_all_exercises", "sync_exercises"]
 
 GENERATOR = "python -m course_lib make-exercises"
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 MD_BEGIN, MD_END = "<!-- BEGIN SOLUTION -->", "<!-- END SOLUTION -->"
+#: What a hidden markdown answer becomes, in the notebook's language.
+ANSWER_HERE = {"en": "*Your answer here.*", "zh": "*在这里写下你的答案。*"}
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
@@ -63,9 +68,9 @@ def strip_solution_code(src: str, where: str) -> str:
     return "\n".join(out)
 
 
-def _strip_markdown(src: str, where: str) -> str:
+def _strip_markdown(src: str, where: str, lang: str = "en") -> str:
     pattern = re.compile(re.escape(MD_BEGIN) + r".*?" + re.escape(MD_END), re.S)
-    out = pattern.sub("*Your answer here.*", src)
+    out = pattern.sub(ANSWER_HERE[lang], src)
     if MD_BEGIN in out or MD_END in out:
         raise ValueError(f"{where}: unbalanced solution markers in a markdown cell.")
     return out
@@ -89,25 +94,35 @@ def strip_notebook(nb: dict) -> dict:
     return nb
 
 
-def make_exercise(nb: dict, name: str = "notebook") -> dict:
-    """The exercise version of a solution notebook."""
+def notebook_language(nb: dict) -> str:
+    """The language a notebook is written in: ``metadata.course_lib.language`` ("en" if unset;
+    the Chinese edition's notebooks say "zh")."""
+    meta = nb.get("metadata", {}).get("course_lib", {})
+    lang = meta.get("language", "en") if isinstance(meta, dict) else "en"
+    return lang if lang in ANSWER_HERE else "en"
+
+
+def make_exercise(nb: dict, name: str = "notebook", source: str = "solutions") -> dict:
+    """The exercise version of a solution notebook (``source``: the folder it comes from)."""
     nb = strip_notebook(nb)
+    lang = notebook_language(nb)
     for i, cell in enumerate(nb["cells"]):
         where = f"{name}, cell {i}"
         src = _source(cell)
         if cell["cell_type"] == "code":
             new = strip_solution_code(src, where)
         elif cell["cell_type"] == "markdown":
-            new = _strip_markdown(src, where)
+            new = _strip_markdown(src, where, lang)
         else:
             continue
         cell["source"] = new.splitlines(keepends=True)
-    nb["metadata"]["course_lib"] = {"generated_from": f"solutions/{name}",
-                                    "generator": GENERATOR}
+    nb["metadata"]["course_lib"] = {"generated_from": f"{source}/{name}",
+                                    "generator": GENERATOR,
+                                    **({"language": lang} if lang != "en" else {})}
     return nb
 
 
-def _dump(nb: dict) -> str:
+def dump_notebook(nb: dict) -> str:
     return json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
 
@@ -147,7 +162,7 @@ def strip_notebook_files(paths) -> list[str]:
     loaded = [(Path(p), load_notebook(p)) for p in paths]
     changed = []
     for path, nb in loaded:
-        text = _dump(strip_notebook(nb))
+        text = dump_notebook(strip_notebook(nb))
         if path.read_text(encoding="utf-8") != text:
             write_text(path, text)
             changed.append(str(path))
@@ -169,21 +184,23 @@ def _generated(path: Path) -> bool:
 
 
 def sync_exercises(solutions_dir="solutions", exercises_dir="exercises", check=False,
-                   left: list | None = None) -> list[str]:
+                   left: list | None = None, source: str | None = None) -> list[str]:
     """Write (or with ``check=True`` only compare) every exercise notebook; return stale names.
 
     Only notebooks that ``make-exercises`` generated are replaced or deleted. An exercise
     notebook without that mark (an instructor's own) is left alone and described in ``left``
     (a list to append to), as is a solution notebook that is not valid. All solutions are
-    read and converted before anything is written.
+    read and converted before anything is written. ``source`` names the solutions' folder in
+    the exercises' metadata (default: its name, "solutions").
     """
     sol, ex = Path(solutions_dir), Path(exercises_dir)
+    source = source or sol.name
     if not sol.is_dir():
         raise ValueError(f"{sol} is not a directory; run this from the repository root.")
     left = [] if left is None else left
     stale, expected, writes = [], set(), []
     for path in sorted(sol.glob("*.ipynb")):
-        text = _dump(make_exercise(load_notebook(path), path.name))
+        text = dump_notebook(make_exercise(load_notebook(path), path.name, source))
         target = ex / path.name
         expected.add(path.name)
         if target.exists() and not _generated(target):
@@ -212,3 +229,16 @@ def sync_exercises(solutions_dir="solutions", exercises_dir="exercises", check=F
             path.unlink()
     return stale
 
+
+
+def sync_all_exercises(root=".", check=False, left: list | None = None) -> list[str]:
+    """``make-exercises``: ``exercises/`` from ``solutions/``, and the Chinese edition's
+    ``exercises/zh/`` from ``solutions/zh/`` when it exists; return the stale names (the
+    Chinese ones as ``zh/NAME``)."""
+    root = Path(root)
+    stale = sync_exercises(root / "solutions", root / "exercises", check=check, left=left)
+    if (root / "solutions" / "zh").is_dir():
+        stale += [f"zh/{name}" for name in sync_exercises(
+            root / "solutions" / "zh", root / "exercises" / "zh", check=check, left=left,
+            source="solutions/zh")]
+    return stale
