@@ -77,7 +77,8 @@ def code_tokens(src: str) -> list[tuple[int, str]]:
     skip = {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.INDENT,
             tokenize.DEDENT, tokenize.ENDMARKER}
     try:
-        return [(t.type, t.string) for t in tokenize.generate_tokens(io.StringIO(src).readline)
+        return [(t.type, "" if t.type == tokenize.NEWLINE else t.string)
+                for t in tokenize.generate_tokens(io.StringIO(src).readline)
                 if t.type not in skip]
     except (tokenize.TokenError, SyntaxError):  # IndentationError is a SyntaxError
         lines = (line.split("#", 1)[0].rstrip() for line in src.splitlines())
