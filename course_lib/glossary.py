@@ -269,7 +269,7 @@ class TermProblem:
 
 _HIDDEN = [r"```.*?```", r"~~~.*?~~~", r"<!--.*?-->", r"\$\$.*?\$\$", r"(?<!\\)\$[^$\n]+\$",
            r"`[^`\n]+`", r"^\s{0,3}>.*$", r"「[^」]*」", r"《[^》]*》", r"\]\([^)\s]*\)"]
-_PAREN = re.compile(r"[（(]([^（）()\n]{1,120})[）)]")
+_PAREN = re.compile(r"[（(]([^（）()]{1,120})[）)]")  # it may wrap onto the next line
 _AFTER = re.compile(r"[ \t]*" + _PAREN.pattern)
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s.*$", re.M)
 

@@ -119,6 +119,19 @@ def test_new_then_stamp_then_check_on_a_repository(tmp_path, capsys):
         translations.new_twin(tmp_path / "notebooks/09_tests.ipynb")
 
 
+def test_links_point_to_existing_files_and_to_chinese_twins(tmp_path):
+    _write(tmp_path / "notebooks" / "09_tests.ipynb", ENGLISH)
+    _write(tmp_path / "notebooks" / "10_next.ipynb", ENGLISH)
+    links = _cell("markdown", "title", "[下一章](../10_next.ipynb)，[练习](../../exercises/zh/x.ipynb)",
+                  translation={"source_sha256": source_hash(ENGLISH["cells"][0]["source"])})
+    _write(tmp_path / "notebooks" / "zh" / "09_tests.ipynb", _twin(title=links))
+    problems = translations.check_twins(tmp_path).problems
+    assert problems == ["notebooks/zh/09_tests.ipynb: cell title: link to ../../exercises/zh/x.ipynb,"
+                        " which does not exist"]
+    _write(tmp_path / "notebooks" / "zh" / "10_next.ipynb", _twin())
+    assert "link to its Chinese twin 10_next.ipynb" in translations.check_twins(tmp_path).problems[0]
+
+
 def test_exercise_twins_are_generated_not_made(tmp_path):
     with pytest.raises(ValueError, match="make-exercises"):
         translations.new_twin(tmp_path / "exercises" / "09_tests_exercises.ipynb")

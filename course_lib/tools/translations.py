@@ -13,7 +13,9 @@ with the same name under ``zh/`` in the same folder (``exercises/zh/`` is genera
 - a code cell is the English one: its code (comments aside, compared token by token) is the
   same, except that the setup cell (the first code cell) adds :data:`LANGUAGE_LINE`;
 - a Chinese-only markdown cell (a note for Chinese readers) has its own id and
-  ``metadata.translation.zh_only = true``.
+  ``metadata.translation.zh_only = true``;
+- a link to a notebook points to its Chinese twin once that exists (and never to a missing
+  file).
 
 ::
 
@@ -31,6 +33,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import re
 import sys
 import tokenize
 from dataclasses import dataclass, field
@@ -50,7 +54,7 @@ __all__ = ["LANGUAGE_LINE", "TODO", "TWIN_FOLDERS", "Report", "check_pair", "che
 
 #: The folders whose notebooks have twins (``exercises/zh/`` is generated from ``solutions/zh/``).
 TWIN_FOLDERS = ("notebooks", "solutions")
-#: The one line a twin's setup cell adds, right after ``import course_lib as cl``.
+#: The one line a twin's setup cell adds, before its first ``cl.`` call.
 LANGUAGE_LINE = 'cl.set_language("zh")  # 课程语言：中文（反馈信息与术语表）'
 #: The marker of a markdown cell not translated yet (``--new`` puts it first in each).
 TODO = "<!-- 待翻译 (needs translation): delete this line once the cell is translated -->"
@@ -196,6 +200,27 @@ def _exercise_problems(root: Path) -> list[str]:
             for name in stale]
 
 
+def _link_problems(twin: Path, name: str) -> list[str]:
+    """Links of ``twin`` to notebooks that do not exist, or to English notebooks whose Chinese
+    twin exists (links point to the Chinese twins)."""
+    problems = []
+    for cell in load_notebook(twin)["cells"]:
+        if cell.get("cell_type") != "markdown":
+            continue
+        for target in re.findall(r"\]\(([^)\s#]+\.ipynb)(?:#[^)]*)?\)", _source(cell)):
+            if "://" in target:
+                continue
+            path = (twin.parent / target).resolve()
+            if not path.is_file():
+                problems.append(f"{name}: cell {cell.get('id')}: link to {target}, which does "
+                                "not exist")
+            elif path.parent.name != "zh" and twin_path(path).is_file():
+                problems.append(f"{name}: cell {cell.get('id')}: link to the English {target}; "
+                                "link to its Chinese twin "
+                                f"{os.path.relpath(twin_path(path), twin.parent.resolve())}")
+    return problems
+
+
 def check_twins(root=".") -> Report:
     """Every twin in ``root`` checked against its English notebook (``translations --check``)."""
     root, report = Path(root), Report()
@@ -212,6 +237,7 @@ def check_twins(root=".") -> Report:
             report.twins.append(name)
             report.problems += check_pair(load_notebook(english[path.name]),
                                           load_notebook(path), name)
+            report.problems += _link_problems(path, name)
         report.untranslated += [f"{folder}/{n}" for n in english
                                 if not (root / folder / "zh" / n).is_file()]
     report.problems += _exercise_problems(root)
@@ -219,9 +245,10 @@ def check_twins(root=".") -> Report:
 
 
 def _with_language_line(src: str) -> str:
+    """The setup cell with :data:`LANGUAGE_LINE` before its first ``cl.`` call (after the
+    imports, where isort wants statements), else at its end."""
     lines = src.split("\n")
-    at = next((i + 1 for i, line in enumerate(lines)
-               if line.startswith("import course_lib as cl")), 0)
+    at = next((i for i, line in enumerate(lines) if line.startswith("cl.")), len(lines))
     return "\n".join(lines[:at] + [LANGUAGE_LINE] + lines[at:])
 
 
