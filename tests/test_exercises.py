@@ -8,6 +8,13 @@ import pytest
 from course_lib.tools import nbtools
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Exercise and solution notebooks, the Chinese edition's (``zh/``) too.
+EXERCISES = sorted([*(ROOT / "exercises").glob("*.ipynb"), *(ROOT / "exercises/zh").glob("*.ipynb")])
+SOLUTIONS = sorted([*(ROOT / "solutions").glob("*.ipynb"), *(ROOT / "solutions/zh").glob("*.ipynb")])
+
+
+def _label(path):
+    return "/".join(path.relative_to(ROOT).parts)
 
 
 def _nb(*sources):
@@ -25,7 +32,7 @@ def _nb(*sources):
 
 
 def test_exercises_are_up_to_date():
-    stale = nbtools.sync_exercises(ROOT / "solutions", ROOT / "exercises", check=True)
+    stale = nbtools.sync_all_exercises(ROOT, check=True)  # exercises/zh/ too
     assert stale == [], f"run `python -m course_lib make-exercises`: stale {stale}"
 
 
@@ -55,18 +62,19 @@ def test_unbalanced_markers_are_an_error(source):
         nbtools.make_exercise(_nb(("code", source)), "bad.ipynb")
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "exercises").glob("*.ipynb")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", EXERCISES, ids=_label)
 def test_exercise_notebooks_hide_every_solution(path):
     text = path.read_text(encoding="utf-8")
     assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
-    sol = json.loads((ROOT / "solutions" / path.name).read_text(encoding="utf-8"))
+    solution = ROOT / "solutions" / path.relative_to(ROOT / "exercises")
+    sol = json.loads(solution.read_text(encoding="utf-8"))
     n_regions = sum("".join(c["source"]).count("### BEGIN SOLUTION")
                     for c in sol["cells"] if c["cell_type"] == "code")
     assert n_regions >= 2, "each exercise notebook has at least two coded exercises"
     assert text.count("raise NotImplementedError()") >= n_regions
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "solutions").glob("*.ipynb")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SOLUTIONS, ids=_label)
 def test_every_exercise_has_a_registered_check(path):
     import re
 

@@ -10,6 +10,9 @@ import course_lib as cl
 from course_lib import glossary, language
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The Chinese edition's own text (exercises/zh/ is generated from solutions/zh/).
+ZH_NOTEBOOKS = sorted([*(ROOT / "notebooks" / "zh").glob("*.ipynb"),
+                       *(ROOT / "solutions" / "zh").glob("*.ipynb")])
 TERMS_THE_EDITION_NAMES = {
     "generator": "生成器", "discriminator": "判别器", "cross_entropy": "交叉熵",
     "mode_collapse": "模式崩溃", "minimax_game": "极小极大博弈", "optimal_discriminator": "最优判别器",
@@ -131,3 +134,15 @@ def test_abbreviations_and_several_english_forms_in_one_parenthesis():
 def test_term_problems_reads_text_only():
     with pytest.raises(TypeError, match="str"):
         glossary.term_problems(["生成器"])
+
+
+def test_the_chinese_edition_exists_to_be_checked():
+    assert ZH_NOTEBOOKS, "no Chinese notebooks: the terminology test below would check nothing"
+
+
+@pytest.mark.parametrize("path", ZH_NOTEBOOKS, ids=lambda p: "/".join(p.parts[-3:]))
+def test_chinese_notebooks_name_each_concept_with_the_glossarys_term(path):
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    markdown = "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    problems = glossary.term_problems(markdown)
+    assert not problems, f"{path.name}:\n" + "\n".join(map(str, problems))

@@ -7,8 +7,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-ALL = sorted(p for d in ("notebooks", "solutions", "exercises") for p in (ROOT / d).glob("*.ipynb"))
+FOLDERS = ("notebooks", "solutions", "exercises")
+#: Every notebook, the Chinese edition's twins (``zh/`` in each folder) included.
+ALL = sorted(p for d in FOLDERS for sub in ("", "zh") for p in (ROOT / d / sub).glob("*.ipynb"))
 CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+ZH_CHAPTERS = sorted((ROOT / "notebooks" / "zh").glob("*.ipynb"))
+#: A chapter's first heading words and its last markdown cell's heading, by edition.
+SKELETON = {"notebooks": ("learning objectives", r"summary"), "zh": ("学习目标", r"小结|总结")}
+
+
+def _label(path):
+    return "/".join(path.relative_to(ROOT).parts)
 
 
 def _load(path):
@@ -38,13 +47,13 @@ def test_there_are_eight_chapters_each_with_solution_and_exercise():
         assert (ROOT / "exercises" / f"{_exercises_stem(path)}.ipynb").is_file(), path.stem
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CHAPTERS + ZH_CHAPTERS, ids=_label)
 def test_chapter_notebooks_have_at_most_45_cells(path):
     cells = _load(path)["cells"]
     assert len(cells) <= 45, f"{path.name} has {len(cells)} cells; split it where the story splits"
 
 
-@pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", ALL, ids=_label)
 def test_committed_without_outputs_and_with_python3_kernel(path):
     nb = _load(path)
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
@@ -55,7 +64,7 @@ def test_committed_without_outputs_and_with_python3_kernel(path):
         assert "attachments" not in cell, f"cell {i} embeds an attachment"
 
 
-@pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", ALL, ids=_label)
 def test_no_external_images_star_imports_or_absolute_paths(path):
     for i, cell in enumerate(_load(path)["cells"]):
         src = _src(cell)
@@ -65,15 +74,16 @@ def test_no_external_images_star_imports_or_absolute_paths(path):
         assert "/work/" not in src and "/tmp/venv" not in src, f"cell {i}: absolute path"
 
 
-@pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", ALL, ids=_label)
 def test_uses_course_lib_as_cl(path):
     code = "\n".join(_src(c) for c in _load(path)["cells"] if c["cell_type"] == "code")
     assert "import course_lib as cl" in code
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CHAPTERS + ZH_CHAPTERS, ids=_label)
 def test_chapter_starts_with_objectives_and_ends_with_summary(path):
+    objectives, summary = SKELETON[path.parent.name]
     md = [_src(c) for c in _load(path)["cells"] if c["cell_type"] == "markdown"]
-    assert "learning objectives" in "\n".join(md[:2]).lower(), "objectives must come first"
-    assert re.search(r"^#+\s*summary", md[-1], re.I | re.M), "the last markdown cell: Summary"
+    assert objectives in "\n".join(md[:2]).lower(), f"objectives ({objectives}) must come first"
+    assert re.search(rf"^#+\s*({summary})", md[-1], re.I | re.M), "the last markdown cell: Summary"
     assert f"{_exercises_stem(path)}.ipynb" in md[-1], "the summary points to the exercises"

@@ -17,7 +17,9 @@ import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb"))
+#: The chapters and solutions, the Chinese edition's (``zh/``, whose setup cells add a line) too.
+NOTEBOOKS = sorted(p for d in ("notebooks", "solutions") for sub in ("", "zh")
+                   for p in (ROOT / d / sub).glob("*.ipynb"))
 LEARNER_UNSET = ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "PYTHONWARNINGS", "MPLBACKEND")
 
 
@@ -44,7 +46,8 @@ def distinct_setup_cells(paths):
 EXECUTED = distinct_setup_cells(NOTEBOOKS)
 
 
-@pytest.mark.parametrize("path", EXECUTED, ids=[f"{p.parent.name}/{p.stem}" for p in EXECUTED])
+@pytest.mark.parametrize("path", EXECUTED, ids=["/".join(p.relative_to(ROOT).with_suffix("").parts)
+                                              for p in EXECUTED])
 def test_setup_cell_writes_nothing_to_stderr(path):
     nb = nbformat.read(path, as_version=4)
     nb.cells = nb.cells[: setup_cell_index(nb) + 1]
@@ -58,11 +61,12 @@ def test_setup_cell_writes_nothing_to_stderr(path):
 
 
 def test_exercise_setup_cells_are_their_solutions_setup_cells():
-    for solution in sorted((ROOT / "solutions").glob("*.ipynb")):
-        exercise = ROOT / "exercises" / solution.name
+    for solution in [p for p in NOTEBOOKS if p.parent.name == "solutions"
+                     or p.parent.parent.name == "solutions"]:
+        exercise = ROOT / "exercises" / solution.relative_to(ROOT / "solutions")
         s, e = (nbformat.read(p, as_version=4) for p in (solution, exercise))
         assert e.cells[setup_cell_index(e)].source == s.cells[setup_cell_index(s)].source, (
-            f"exercises/{solution.name}: regenerate with python -m course_lib make-exercises")
+            f"{exercise}: regenerate with python -m course_lib make-exercises")
 
 
 def test_course_lib_comes_before_tensorflow_in_every_setup_cell():
