@@ -54,6 +54,24 @@ def test_find_pages_globs_split_chapters_the_chinese_edition_and_exercises(tmp_p
     assert find_pages(tmp_path, solutions=False)[-1]["src"] == "exercises/05_x_exercises.ipynb"
 
 
+def test_the_chinese_editions_exercises_get_pages_in_chinese(tmp_path):
+    for name in ["notebooks/00_a.ipynb", "solutions/00_a_exercises.ipynb",
+                 "solutions/zh/00_a_exercises.ipynb", "exercises/zh/00_a_exercises.ipynb"]:
+        _touch(tmp_path / name)
+    page = find_pages(tmp_path)[-1]
+    assert page == {"src": "solutions/zh/00_a_exercises.ipynb", "kind": "exercise", "lang": "zh",
+                    "binder": "exercises/zh/00_a_exercises.ipynb"}
+    assert find_pages(tmp_path, solutions=False)[-1]["src"] == "exercises/zh/00_a_exercises.ipynb"
+    nb = _nb(_md("# 第0章练习", "t"), _code("def f():\n    ### BEGIN SOLUTION\n    return 1\n"
+                                           "    ### END SOLUTION\n"),
+             _md("为什么？\n<!-- BEGIN SOLUTION -->\n因为。\n<!-- END SOLUTION -->", "a"))
+    out = prepare_notebook(nb, page, README)
+    text = "".join(c["source"] for c in out["cells"])
+    assert "在 Binder 上运行这个笔记本" in text and "lab/tree/exercises/zh/00_a_exercises" in text
+    assert "<summary>查看答案</summary>" in text and "练习笔记本里给你的是" in text
+    assert "Show solution" not in text and "Launch this notebook" not in text
+
+
 def test_find_pages_without_notebooks_says_to_pass_the_repository_root(tmp_path):
     with pytest.raises(ValueError, match="repository root"):
         find_pages(tmp_path)
@@ -117,8 +135,10 @@ def test_index_lists_chapters_with_their_exercises_the_glossary_and_the_chinese_
     pages = [{"src": "notebooks/00_welcome.ipynb", "kind": "chapter"},
              {"src": "notebooks/05a_cats.ipynb", "kind": "chapter"},
              {"src": "notebooks/zh/00_welcome.ipynb", "kind": "zh"},
-             {"src": "solutions/05_cats_exercises.ipynb", "kind": "exercise"}]
-    nbs = {"notebooks/00_welcome.ipynb": _nb(_md("# Chapter 0 — Welcome\n## 5. Glossary — 术语表")),
+             {"src": "solutions/05_cats_exercises.ipynb", "kind": "exercise"},
+             {"src": "solutions/zh/00_welcome_exercises.ipynb", "kind": "exercise", "lang": "zh"}]
+    nbs = {"solutions/zh/00_welcome_exercises.ipynb": _nb(_md("# 第0章练习")),
+           "notebooks/00_welcome.ipynb": _nb(_md("# Chapter 0 — Welcome\n## 5. Glossary — 术语表")),
            "notebooks/05a_cats.ipynb": _nb(_md("# Chapter 5 — Cats")),
            "notebooks/zh/00_welcome.ipynb": _nb(_md("# 第0章 欢迎")),
            "solutions/05_cats_exercises.ipynb": _nb(_md("# Chapter 5 exercises"))}
@@ -127,7 +147,8 @@ def test_index_lists_chapters_with_their_exercises_the_glossary_and_the_chinese_
     assert "| 5a | [Cats](notebooks/05a_cats.ipynb) | [exercises](solutions/05_cats_exercises" \
            ".ipynb) |" in text
     assert 'href="notebooks/00_welcome.html#glossary"' in text
-    assert "[第0章 欢迎](notebooks/zh/00_welcome.ipynb)" in text
+    assert ("[第0章 欢迎](notebooks/zh/00_welcome.ipynb) · "
+            "[练习](solutions/zh/00_welcome_exercises.ipynb)") in text
 
 
 @pytest.mark.parametrize("make, expected", [

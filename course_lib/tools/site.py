@@ -35,8 +35,9 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-__all__ = ["ASSETS", "binder_url", "build_site", "execute_notebook", "fetch_assets",
-           "find_pages", "index_markdown", "local_html", "prepare_notebook", "static_widgets"]
+__all__ = ["ASSETS", "WORDS", "binder_url", "build_site", "execute_notebook", "fetch_assets",
+           "find_pages", "index_markdown", "local_html", "page_language", "prepare_notebook",
+           "static_widgets"]
 
 #: npm packages the pages use, pinned. Mermaid matches the version JupyterLab 4.6 bundles, so a
 #: diagram renders on the site exactly when it renders in JupyterLab.
@@ -68,7 +69,8 @@ def find_pages(root, solutions: bool = True) -> list[dict]:
     """Every notebook the site shows, found by globbing (chapters may be split, e.g. 05a/05b).
 
     Returns dicts with ``src`` (path relative to ``root``), ``kind`` ("chapter", "zh" or
-    "exercise") and, for exercises, ``binder`` (the learner's copy in ``exercises/``). With
+    "exercise") and, for exercises, ``binder`` (the learner's copy in ``exercises/``); the
+    Chinese edition's exercise pages (``solutions/zh/``) also have ``"lang": "zh"``. With
     ``solutions=False`` the exercise pages come from ``exercises/`` (no solutions on the site).
     """
     root = Path(root)
@@ -82,6 +84,9 @@ def find_pages(root, solutions: bool = True) -> list[dict]:
     folder = "solutions" if solutions else "exercises"
     pages += [{"src": f"{folder}/{p.name}", "kind": "exercise", "binder": f"exercises/{p.name}"}
               for p in sorted((root / folder).glob("*.ipynb"))]
+    pages += [{"src": f"{folder}/zh/{p.name}", "kind": "exercise", "lang": "zh",
+               "binder": f"exercises/zh/{p.name}"}
+              for p in sorted((root / folder / "zh").glob("*.ipynb"))]
     return pages
 
 
@@ -201,7 +206,20 @@ def local_html(nb: dict) -> dict:
     return nb
 
 
-def _solution_cells(nb: dict, binder: str, readme: str) -> dict:
+#: The words the site adds to a page, in the page's language.
+WORDS = {"en": {"binder": "Launch this notebook on Binder", "live": "runs it live; or open",
+                "in_lab": "in JupyterLab", "solution": "Show solution",
+                "stub": "What the exercise notebook gives you:"},
+         "zh": {"binder": "在 Binder 上运行这个笔记本", "live": "在线运行；或在 JupyterLab 中打开",
+                "in_lab": "", "solution": "查看答案", "stub": "练习笔记本里给你的是："}}
+
+
+def page_language(page: dict) -> str:
+    """"zh" for the Chinese edition's pages (in a ``zh/`` folder), else "en"."""
+    return "zh" if page.get("lang") == "zh" or "/zh/" in page["src"] else "en"
+
+
+def _solution_cells(nb: dict, binder: str, readme: str, lang: str = "en") -> dict:
     """Hide each solution behind a "Show solution" control; show the learner's version above."""
     from course_lib.tools.nbtools import BEGIN, MD_BEGIN, MD_END, strip_solution_code
 
@@ -214,16 +232,15 @@ def _solution_cells(nb: dict, binder: str, readme: str) -> dict:
             stub = strip_solution_code(src, f"{binder}, cell {i}")
             cell["metadata"]["course_site_stub"] = stub
         elif cell["cell_type"] == "markdown" and MD_BEGIN in src:
-            src = src.replace(MD_BEGIN, '\n<details class="solution"><summary>Show solution'
-                                        '</summary>\n\n')
+            src = src.replace(MD_BEGIN, '\n<details class="solution"><summary>'
+                                        f'{WORDS[lang]["solution"]}</summary>\n\n')
             cell["source"] = src.replace(MD_END, "\n\n</details>\n")
     cells = []
     for cell in nb["cells"]:
         stub = cell.get("metadata", {}).pop("course_site_stub", None)
         if stub is not None:
             cells.append({"cell_type": "markdown", "metadata": {}, "id": f"site-stub-{len(cells)}",
-                          "source": "What the exercise notebook gives you:\n\n```python\n"
-                                    f"{stub}\n```"})
+                          "source": f"{WORDS[lang]['stub']}\n\n```python\n{stub}\n```"})
         cells.append(cell)
     nb["cells"] = cells
     return nb
@@ -232,13 +249,14 @@ def _solution_cells(nb: dict, binder: str, readme: str) -> dict:
 def prepare_notebook(nb: dict, page: dict, readme: str) -> dict:
     """The executed notebook as its page shows it: Binder link, static widgets, hidden solutions."""
     nb = local_html(static_widgets(nb))
-    target = page.get("binder", page["src"])
+    target, words = page.get("binder", page["src"]), WORDS[page_language(page)]
     link = {"cell_type": "markdown", "metadata": {}, "id": "site-binder-link",
             "source": f'<p class="binder-link"><a href="{html.escape(binder_url(readme, target))}"'
-                      '>Launch this notebook on Binder</a> (runs it live; or open '
-                      f"<code>{html.escape(target)}</code> in JupyterLab)</p>"}
+                      f'>{words["binder"]}</a> ({words["live"]} '
+                      f"<code>{html.escape(target)}</code>{' ' * bool(words['in_lab'])}"
+                      f"{words['in_lab']})</p>"}
     if page["kind"] == "exercise":
-        nb = _solution_cells(nb, target, readme)
+        nb = _solution_cells(nb, target, readme, page_language(page))
     cells = nb["cells"]
     first_heading = next((i for i, c in enumerate(cells) if c["cell_type"] == "markdown"
                           and _source(c).lstrip().startswith("# ")), -1)
@@ -279,7 +297,10 @@ def index_markdown(pages: list[dict], notebooks: dict, readme: str) -> str:
     def html_name(src):  # MyST resolves a link to a source file to that file's page
         return src
 
-    exercises = {number(p["src"]): p for p in pages if p["kind"] == "exercise"}
+    exercises = {number(p["src"]): p for p in pages
+                 if p["kind"] == "exercise" and page_language(p) == "en"}
+    zh_exercises = {number(p["src"]): p for p in pages
+                    if p["kind"] == "exercise" and page_language(p) == "zh"}
     lines = ["# Generative AI in practice — from the normal distribution to generated cats", "",
              "The course's notebooks, executed top to bottom, as a website. To run them yourself,",
              f'<a href="{html.escape(binder_url(readme, "notebooks/00_welcome.ipynb"))}">launch '
@@ -303,8 +324,11 @@ def index_markdown(pages: list[dict], notebooks: dict, readme: str) -> str:
     zh = [p for p in pages if p["kind"] == "zh"]
     if zh:
         lines += ["", "## 中文版 (Chinese edition)", ""]
-        lines += [f"- [{_title(notebooks[p['src']], Path(p['src']).stem)}]"
-                  f"({html_name(p['src'])})" for p in zh]
+        for p in zh:
+            ex = zh_exercises.get(number(p["src"]))
+            lines.append(f"- [{_title(notebooks[p['src']], Path(p['src']).stem)}]"
+                         f"({html_name(p['src'])})" + (f" · [练习]({html_name(ex['src'])})"
+                                                       if ex else ""))
     toc = "\n".join(str(Path(p["src"]).with_suffix("")) for p in pages)
     lines += ["", ":::{toctree}", ":hidden:", ":maxdepth: 1", "", toc, ":::", ""]
     return "\n".join(lines)
