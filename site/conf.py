@@ -29,6 +29,9 @@ nb_ipywidgets_js = {}
 nb_code_prompt_show = "Show solution"   # only solution cells are hidden (tag hide-input)
 nb_code_prompt_hide = "Hide solution"
 nb_merge_streams = True
+# Markdown outputs (chapter 0's glossary table, cl.glossary.table()) are read as MyST, as
+# JupyterLab reads them: tables and $...$ math (CommonMark, the default, has neither).
+nb_render_markdown_format = "myst"
 
 # Local MathJax 3 (relative to _static); its fonts and extensions load from the same folder.
 mathjax_path = "vendor/mathjax/tex-mml-chtml.js"
