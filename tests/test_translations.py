@@ -132,6 +132,16 @@ def test_links_point_to_existing_files_and_to_chinese_twins(tmp_path):
     assert "link to its Chinese twin 10_next.ipynb" in translations.check_twins(tmp_path).problems[0]
 
 
+def test_the_check_reports_terms_that_are_not_the_glossarys(tmp_path):
+    _write(tmp_path / "notebooks" / "09_tests.ipynb", ENGLISH)
+    words = _cell("markdown", "title", "鉴别器（discriminator）在学习。",
+                  translation={"source_sha256": source_hash(ENGLISH["cells"][0]["source"])})
+    _write(tmp_path / "notebooks" / "zh" / "09_tests.ipynb", _twin(title=words))
+    problems = translations.check_twins(tmp_path).problems
+    assert "notebooks/zh/09_tests.ipynb: terms: avoided synonym: '鉴别器'" in "\n".join(problems)
+    assert all(p.startswith("notebooks/zh/09_tests.ipynb: terms: ") for p in problems)
+
+
 def test_exercise_twins_are_generated_not_made(tmp_path):
     with pytest.raises(ValueError, match="make-exercises"):
         translations.new_twin(tmp_path / "exercises" / "09_tests_exercises.ipynb")

@@ -15,7 +15,8 @@ with the same name under ``zh/`` in the same folder (``exercises/zh/`` is genera
 - a Chinese-only markdown cell (a note for Chinese readers) has its own id and
   ``metadata.translation.zh_only = true``;
 - a link to a notebook points to its Chinese twin once that exists (and never to a missing
-  file).
+  file), and the translated text names each concept with the glossary's term
+  (:func:`course_lib.glossary.term_problems`).
 
 ::
 
@@ -221,6 +222,16 @@ def _link_problems(twin: Path, name: str) -> list[str]:
     return problems
 
 
+def _term_problems(twin: Path, name: str) -> list[str]:
+    """Where the twin's markdown names a concept otherwise than the glossary (chapter 0)."""
+    from course_lib.glossary import term_problems
+
+    cells = load_notebook(twin)["cells"]
+    markdown = "\n\n".join(_source(c) for c in cells if c.get("cell_type") == "markdown"
+                            and not _is_todo(c))
+    return [f"{name}: terms: {problem}" for problem in term_problems(markdown)]
+
+
 def check_twins(root=".") -> Report:
     """Every twin in ``root`` checked against its English notebook (``translations --check``)."""
     root, report = Path(root), Report()
@@ -237,7 +248,7 @@ def check_twins(root=".") -> Report:
             report.twins.append(name)
             report.problems += check_pair(load_notebook(english[path.name]),
                                           load_notebook(path), name)
-            report.problems += _link_problems(path, name)
+            report.problems += _link_problems(path, name) + _term_problems(path, name)
         report.untranslated += [f"{folder}/{n}" for n in english
                                 if not (root / folder / "zh" / n).is_file()]
     report.problems += _exercise_problems(root)
