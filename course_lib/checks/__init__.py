@@ -76,7 +76,7 @@ class CheckResult:
         return say(key, lang=self.lang)
 
     def _fields(self):
-        return [(say(f"label.{name}", lang=self.lang), getattr(self, name))
+        return [(say(f"label_{name}", lang=self.lang), getattr(self, name))
                 for name in ("expected", "found", "hint") if getattr(self, name)]
 
     def __bool__(self) -> bool:
@@ -85,7 +85,7 @@ class CheckResult:
     def text(self) -> str:
         head = {True: "✅", False: "❌", None: "⏳"}[self.passed]
         title = say("result.head", lang=self.lang, exercise=self.exercise, status=self.status)
-        colon = say("label.colon", lang=self.lang)
+        colon = say("label_colon", lang=self.lang)
         lines = [f"{head} {title}{self.message}".rstrip()]
         lines += [f"   {label}{colon}{value}" for label, value in self._fields()]
         return "\n".join(lines)
@@ -97,7 +97,7 @@ class CheckResult:
 
     def _repr_html_(self) -> str:
         color = {True: "#1a7f37", False: "#cf222e", None: "#9a6700"}[self.passed]
-        colon = say("label.colon", lang=self.lang)
+        colon = say("label_colon", lang=self.lang)
         title = say("result.head", lang=self.lang, exercise=self.exercise, status=self.status)
         rows = "".join(f"<li><b>{html.escape(label + colon.strip())}</b> {html.escape(value)}</li>"
                        for label, value in self._fields())

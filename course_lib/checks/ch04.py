@@ -259,7 +259,7 @@ def _scale(answer):
         as_array(out, f"scale(x, {act!r})")
         out = np.asarray(out)
         if out.shape != x.shape:
-            raise Failure(f"scale(x, {act!r}) must keep the shape.", expected=str(x.shape),
+            raise Failure(tr("{call} must keep the shape.", call=f"scale(x, {act!r})"), expected=str(x.shape),
                           found=str(out.shape))
         other = "sigmoid" if act == "tanh" else "tanh"
         if np.allclose(out, targets[other], atol=1e-6):

@@ -27,6 +27,7 @@ import contextlib
 import contextvars
 
 from course_lib import language as course_language
+from course_lib.checks import zh
 
 LANGUAGES = course_language.LANGUAGES
 """The languages the feedback speaks (the course's, :mod:`course_lib.language`)."""
@@ -57,10 +58,10 @@ TEXTS: dict[str, dict[str, str]] = {"en": {
     "expects.numbers": "numbers (a NumPy array or a float)",
     "passed": "Well done.",
     "result.head": "{exercise}: {status}. ",
-    "label.colon": ": ",
-    "label.expected": "Expected",
-    "label.found": "Found",
-    "label.hint": "Hint",
+    "label_colon": ": ",
+    "label_expected": "Expected",
+    "label_found": "Found",
+    "label_hint": "Hint",
     "status.passed": "passed",
     "status.failed": "failed",
     "status.todo": "not attempted yet",
@@ -228,10 +229,10 @@ TEXTS: dict[str, dict[str, str]] = {"en": {
 }}
 
 
-def _catalogues():
-    from course_lib.checks import zh  # data only; imported on first use
+TEXTS["zh"] = zh.BY_KEY
 
-    return {"zh": (zh.BY_KEY, zh.BY_TEXT)}
+BY_TEXT: dict[str, dict[str, str]] = {"zh": zh.BY_TEXT}
+"""The chapters' messages by language, keyed by their English text (English needs no table)."""
 
 
 def validate(lang: str) -> str:
@@ -271,9 +272,7 @@ def say(key: str, lang: str | None = None, **fields) -> str:
     the checks and raises ``KeyError``.
     """
     lang = lang or get_language()
-    template = TEXTS["en"][key]
-    if lang != "en":
-        template = _catalogues()[lang][0].get(key, template)
+    template = TEXTS.get(lang, {}).get(key, TEXTS["en"][key])
     return template.format(**_translated(fields, lang))
 
 
@@ -287,7 +286,7 @@ def tr(text: str, lang: str | None = None, **fields) -> str:
     """
     lang = lang or get_language()
     if lang != "en" and text:
-        text = _catalogues()[lang][1].get(text, text)
+        text = BY_TEXT.get(lang, {}).get(text, text)
     return text.format(**_translated(fields, lang)) if fields else text
 
 
@@ -296,7 +295,7 @@ def _translated(fields: dict, lang: str) -> dict:
     ``lang``; numbers, arrays and other strings stay as they are."""
     if lang == "en":
         return fields
-    table = _catalogues()[lang][1]
+    table = BY_TEXT.get(lang, {})
     return {k: table.get(v, v) if isinstance(v, str) else v for k, v in fields.items()}
 
 
