@@ -29,17 +29,16 @@ def _skipped(tree) -> set:
     shown to learners), f-strings (checked apart) and strings searched for in other text."""
     skip = set()
     for node in ast.walk(tree):
-        body = getattr(node, "body", None)
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             skip.add(id(node.value))  # docstrings, module and attribute ones
         elif isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and getattr(
                 node.exc.func, "id", "") in LIBRARY_ERRORS:
             skip.update(id(n) for n in ast.walk(node.exc))
-        elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "register":
-            skip.update(id(n) for n in ast.walk(node.args[1])) if len(node.args) > 1 else None
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "register" and len(
+                node.args) > 1:
+            skip.update(id(n) for n in ast.walk(node.args[1]))
         elif isinstance(node, ast.JoinedStr | ast.Compare):
             skip.update(id(n) for n in ast.walk(node))
-        del body
     return skip
 
 
