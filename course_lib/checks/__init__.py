@@ -25,11 +25,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from course_lib.checks import messages
 from course_lib.checks.diagnose import Probe, explain
-from course_lib.checks.messages import say
+from course_lib.checks.messages import LANGUAGES, get_language, language, say, set_language, tr
 
-__all__ = ["CHECKS", "MAX_CHARS", "Check", "CheckResult", "Failure", "as_array", "check",
-           "close", "describe", "first_line", "register"]
+__all__ = ["CHECKS", "LANGUAGES", "MAX_CHARS", "Check", "CheckResult", "Failure", "as_array",
+           "check", "close", "describe", "first_line", "get_language", "register",
+           "set_language", "tr"]
 
 MAX_CHARS = 600
 """The longest a result's message, expected, found and hint may be together."""
@@ -39,11 +41,13 @@ class Failure(Exception):
     """Raised inside a check function to report a specific, explained failure.
 
     ``key`` names the message (see :mod:`course_lib.checks.messages`) when it came from a
-    template; checks' own literal messages leave it empty.
+    template; checks' own literal messages leave it empty. Each text is given in English and
+    translated here (:func:`~course_lib.checks.messages.tr`) into the running check's language.
     """
 
     def __init__(self, message: str, expected: str = "", found: str = "", hint: str = "",
                  key: str = ""):
+        message, expected, found, hint = (tr(t) for t in (message, expected, found, hint))
         super().__init__(message)
         self.message, self.expected, self.found, self.hint = message, expected, found, hint
         self.key = key
@@ -60,6 +64,7 @@ class CheckResult:
     found: str = ""
     hint: str = ""
     key: str = ""
+    lang: str = "en"
 
     def __post_init__(self):
         self.message, self.expected, self.found, self.hint = _fit(
@@ -67,18 +72,22 @@ class CheckResult:
 
     @property
     def status(self) -> str:
-        return {True: "passed", False: "failed", None: "not attempted yet"}[self.passed]
+        key = {True: "status.passed", False: "status.failed", None: "status.todo"}[self.passed]
+        return say(key, lang=self.lang)
+
+    def _fields(self):
+        return [(say(f"label_{name}", lang=self.lang), getattr(self, name))
+                for name in ("expected", "found", "hint") if getattr(self, name)]
 
     def __bool__(self) -> bool:
         return self.passed is True
 
     def text(self) -> str:
         head = {True: "✅", False: "❌", None: "⏳"}[self.passed]
-        lines = [f"{head} {self.exercise}: {self.status}. {self.message}".rstrip()]
-        for label, value in (("Expected", self.expected), ("Found", self.found),
-                             ("Hint", self.hint)):
-            if value:
-                lines.append(f"   {label}: {value}")
+        title = say("result.head", lang=self.lang, exercise=self.exercise, status=self.status)
+        colon = say("label_colon", lang=self.lang)
+        lines = [f"{head} {title}{self.message}".rstrip()]
+        lines += [f"   {label}{colon}{value}" for label, value in self._fields()]
         return "\n".join(lines)
 
     __str__ = text
@@ -88,14 +97,13 @@ class CheckResult:
 
     def _repr_html_(self) -> str:
         color = {True: "#1a7f37", False: "#cf222e", None: "#9a6700"}[self.passed]
-        rows = "".join(
-            f"<li><b>{label}:</b> {html.escape(value)}</li>"
-            for label, value in (("Expected", self.expected), ("Found", self.found),
-                                 ("Hint", self.hint)) if value
-        )
+        colon = say("label_colon", lang=self.lang)
+        title = say("result.head", lang=self.lang, exercise=self.exercise, status=self.status)
+        rows = "".join(f"<li><b>{html.escape(label + colon.strip())}</b> {html.escape(value)}</li>"
+                       for label, value in self._fields())
         return (
             f'<div style="border-left:4px solid {color};padding:4px 10px">'
-            f'<b style="color:{color}">{html.escape(self.exercise)}: {self.status}.</b> '
+            f'<b style="color:{color}">{html.escape(title.rstrip())}</b> '
             f"{html.escape(self.message)}{f'<ul>{rows}</ul>' if rows else ''}</div>"
         )
 
@@ -140,10 +148,17 @@ class Check:
     def __init__(self, exercise_id: str, title: str, fn: Callable[[object], str | None],
                  expects: str = ""):
         self.exercise_id, self.title, self.fn = exercise_id, title, fn
-        self.expects = expects or say("expects.numbers")
+        self.expects = expects  # English; translated when a result quotes it
 
-    def __call__(self, answer) -> CheckResult:
-        ex = self.exercise_id
+    def __call__(self, answer, lang: str | None = None) -> CheckResult:
+        """The result of this check on ``answer``, in ``lang`` (None: the session's language)."""
+        with language(lang) as lang:
+            result = self._run(answer)
+        result.lang = lang
+        return result
+
+    def _run(self, answer) -> CheckResult:
+        ex, expects = self.exercise_id, tr(self.expects) if self.expects else say("expects.numbers")
         if answer is None or answer is Ellipsis:
             return CheckResult(ex, None, say("call.none", exercise=ex), key="call.none")
         if not callable(answer) or isinstance(answer, type):
@@ -166,10 +181,10 @@ class Check:
                                    hint=say("raised.hint"), key="raised")
             # the check could not use what the function returned: say what that was
             return CheckResult(
-                ex, False, say("unusable", found=describe(wrapped.returned), expects=self.expects),
-                found=first_line(exc), hint=say("unusable.hint", expects=self.expects),
+                ex, False, say("unusable", found=describe(wrapped.returned), expects=expects),
+                found=first_line(exc), hint=say("unusable.hint", expects=expects),
                 key="unusable")
-        return CheckResult(ex, True, note or say("passed"), key="passed")
+        return CheckResult(ex, True, tr(note) if note else say("passed"), key="passed")
 
     def __repr__(self) -> str:
         return f"Check({self.exercise_id!r}: {self.title})"
@@ -190,15 +205,21 @@ def register(exercise_id: str, title: str, expects: str = ""):
     return deco
 
 
-def check(exercise_id: str, answer) -> CheckResult:
-    """Run the check of ``exercise_id`` on ``answer`` and return its result."""
+def check(exercise_id: str, answer, lang: str | None = None) -> CheckResult:
+    """Run the check of ``exercise_id`` on ``answer`` and return its result.
+
+    The feedback is in ``lang`` (``"en"`` or ``"zh"``); None uses the session's language,
+    :func:`set_language` (English unless a notebook set another).
+    """
+    if lang is not None:
+        messages.validate(lang)
     if exercise_id not in CHECKS:
         close_ids = [k for k in CHECKS if k.split(".")[0] == str(exercise_id).split(".")[0]]
         raise ValueError(
             f"Unknown exercise id {exercise_id!r}. Known ids"
             f"{' in this chapter' if close_ids else ''}: {', '.join(close_ids or sorted(CHECKS))}."
         )
-    return CHECKS[exercise_id](answer)
+    return CHECKS[exercise_id](answer, lang=lang)
 
 
 def close(found, expected, what: str, rtol=1e-5, atol=1e-6, hint: str = "",
@@ -219,31 +240,31 @@ def describe(value) -> str:
     if value is None:
         return "None"
     if isinstance(value, bool):
-        return f"the boolean {value}"
+        return say("describe.bool", value=value)
     if isinstance(value, str):
         text = value if len(value) <= 30 else value[:27] + "..."
-        return f"the string {text!r}"
+        return say("describe.string", text=repr(text))
     if isinstance(value, int | float | np.number):
-        return f"the number {value!r}"
+        return say("describe.number", value=repr(value))
     if isinstance(value, dict):
         keys = ", ".join(map(repr, list(value)[:4])) + (", ..." if len(value) > 4 else "")
-        return f"a dict with keys {keys}" if value else "an empty dict"
+        return say("describe.dict", keys=keys) if value else say("describe.empty_dict")
     if isinstance(value, tuple | list):
         kind = "tuple" if isinstance(value, tuple) else "list"
         lengths = {len(v) for v in value if hasattr(v, "__len__") and not isinstance(v, str)}
         if len(lengths) > 1:
-            return f"a ragged {kind} (its items have different lengths: {sorted(lengths)[:4]})"
+            return say(f"describe.ragged_{kind}", lengths=sorted(lengths)[:4])
         if any(v is None for v in value):
-            return f"a {kind} of {len(value)} values, some of them None"
-        return f"a {kind} of {len(value)} values"
+            return say(f"describe.{kind}_none", n=len(value))
+        return say(f"describe.{kind}", n=len(value))
     if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape} and dtype {value.dtype}"
+        return say("describe.array", shape=value.shape, dtype=value.dtype)
     shape = getattr(value, "shape", None)
     if shape is not None:
-        return f"a value of type {type(value).__name__} with shape {tuple(shape)}"
+        return say("describe.shaped", type=type(value).__name__, shape=tuple(shape))
     if callable(value):
-        return f"a function ({getattr(value, '__name__', type(value).__name__)})"
-    return f"an object of type {type(value).__name__}"
+        return say("describe.function", name=getattr(value, "__name__", type(value).__name__))
+    return say("describe.object", type=type(value).__name__)
 
 
 def as_array(value, what: str, expects: str = "") -> np.ndarray:
@@ -252,7 +273,7 @@ def as_array(value, what: str, expects: str = "") -> np.ndarray:
     None, strings, dicts, ragged lists and non-numeric arrays are refused here, so that the
     check never reads them as NaN or crashes on them.
     """
-    expects = expects or say("expects.numbers")
+    expects, what = (tr(expects) if expects else say("expects.numbers")), tr(what)
     if value is None:
         raise Failure(say("returned.none"), expected=expects, found="None",
                       hint=say("returned.none.hint"), key="returned.none")

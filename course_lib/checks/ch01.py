@@ -13,6 +13,7 @@ import numpy as np
 from course_lib import distributions as dist
 from course_lib.checks import Failure, as_array, close, register
 from course_lib.checks.diagnose import Probe
+from course_lib.checks.messages import tr
 
 
 def _array(value, what: str) -> np.ndarray:
@@ -28,9 +29,8 @@ def _matches(found, candidate, rtol=1e-5, atol=1e-8) -> bool:
 def _scalar(value, what: str) -> float:
     arr = _array(value, what)
     if arr.size != 1:
-        raise Failure(f"{what} must be one number, but your function returned {arr.size} "
-                      f"numbers (shape {arr.shape}).", expected="a single float",
-                      found=f"shape {arr.shape}",
+        raise Failure(tr("{what} must be one number, but your function returned {size} numbers (shape {shape}).", what=what, size=arr.size, shape=arr.shape), expected="a single float",
+                      found=tr("shape {shape}", shape=arr.shape),
                       hint="Add the per-point values up (np.sum) into one number.")
     return float(arr.reshape(()))
 
@@ -106,8 +106,8 @@ def _normal_pdf(answer):
         found = _array(found, "The densities")
         expected = dist.normal_pdf(x, mu, sigma)
         if found.shape != expected.shape:
-            raise Failure("Return one density per x value.", expected=f"shape {expected.shape}",
-                          found=f"shape {found.shape}",
+            raise Failure("Return one density per x value.", expected=tr("shape {shape}", shape=expected.shape),
+                          found=tr("shape {shape}", shape=found.shape),
                           hint="Compute elementwise with NumPy; do not sum or average.")
         results.append((x, mu, sigma, found, expected))
     # a listed mistake is named only if it explains the answer in every case (with sigma = 2,
@@ -143,19 +143,19 @@ def _log_likelihood(answer):
     if arr.shape == x.shape:
         if _matches(arr, dist.normal_log_pdf(x, mu, sigma)):
             raise Failure("You returned one log density per data point.",
-                          expected="one number: their sum", found=f"shape {arr.shape}",
+                          expected="one number: their sum", found=tr("shape {shape}", shape=arr.shape),
                           hint="The log-likelihood is the SUM of the log densities: np.sum(...).")
         if _matches(arr, dist.normal_pdf(x, mu, sigma)):
             raise Failure("You returned the densities of the data points.",
-                          expected="one number: the sum of their logs", found=f"shape {arr.shape}",
+                          expected="one number: the sum of their logs", found=tr("shape {shape}", shape=arr.shape),
                           hint="Take the log of each density, then sum: np.sum(np.log(...)).")
     found = _scalar(raw, "The log-likelihood")
     expected = float(dist.normal_log_likelihood(x, mu, sigma))
     n = x.size
     if found == 0.0 or (np.isinf(found) and found < 0):
         raise Failure(
-            "With 1,000 data points your result is "
-            f"{found}: you multiplied the densities, and their product underflows to 0.",
+            tr("With 1,000 data points your result is {found}: you multiplied the densities, and their "
+               "product underflows to 0.", found=found),
             expected=f"{expected:.4f}", found=str(found),
             hint="Each density is about 0.1, and 0.1**1000 is far below the smallest float "
             "(~1e-308). Add log densities instead of multiplying densities: that is why we "
@@ -181,7 +181,8 @@ def _log_likelihood(answer):
     close(found, expected, "The log-likelihood", rtol=1e-6,
           hint="Sum log N(x_i; mu, sigma^2) = -0.5*log(2*pi*sigma**2) - (x_i - mu)**2 / "
           "(2*sigma**2) over all points.")
-    return f"The log-likelihood of the 1,000 points is {expected:.2f}, finite because you summed logs."
+    return tr("The log-likelihood of the 1,000 points is {expected:.2f}, finite because you summed "
+              "logs.", expected=expected)
 
 
 def _log_likelihood_mistakes(x, mu, sigma, expected) -> list:
@@ -258,8 +259,8 @@ def _fit_then_sample(answer):
     n = 100_000
     out = _array(answer(data.copy(), n, 0), "The samples")
     if out.shape != (n,):
-        raise Failure(f"Return exactly n = {n} samples as a 1-D array.",
-                      expected=f"shape ({n},)", found=f"shape {out.shape}",
+        raise Failure(tr("Return exactly n = {n} samples as a 1-D array.", n=n),
+                      expected=tr("shape ({n},)", n=n), found=tr("shape {shape}", shape=out.shape),
                       hint="Pass size=n to the generator's normal(...).")
     if not np.all(np.isfinite(out)):
         raise Failure("Some samples are NaN or infinite.", hint="Check sigma_hat is finite.")
@@ -267,15 +268,15 @@ def _fit_then_sample(answer):
         raise Failure(
             "Your samples only repeat values from the data: you resampled the training data "
             "instead of sampling from the fitted model.",
-            expected=f"{n} new values from N({mu:.3f}, {sigma:.3f}^2)",
-            found=f"{np.unique(out).size} distinct values",
+            expected=tr("{n} new values from N({mu:.3f}, {sigma:.3f}^2)", n=n, mu=mu, sigma=sigma),
+            found=tr("{size} distinct values", size=np.unique(out).size),
             hint="A generative model creates NEW samples; copying training examples is "
             "memorisation. Fit mu and sigma, then draw rng.normal(mu, sigma, size=n).",
         )
     m, s = float(np.mean(out)), float(np.std(out))
     se_m, se_s = sigma / np.sqrt(n), sigma / np.sqrt(2 * n)
-    found = f"samples with mean {m:.4f}, std {s:.4f}"
-    expected = f"mean ~ {mu:.4f}, std ~ {sigma:.4f} (the fitted mu_hat, sigma_hat)"
+    found = tr("samples with mean {m:.4f}, std {s:.4f}", m=m, s=s)
+    expected = tr("mean ~ {mu:.4f}, std ~ {sigma:.4f} (the fitted mu_hat, sigma_hat)", mu=mu, sigma=sigma)
     if abs(m) < 0.05 and abs(s - 1.0) < 0.05:
         raise Failure("These are standard-normal samples: the fitted parameters are not used.",
                       expected=expected, found=found,
@@ -297,7 +298,7 @@ def _fit_then_sample(answer):
     other = _array(answer(data.copy(), 1000, 1), "The samples")
     if again.shape != (1000,):
         raise Failure("The number of samples must follow the argument n.",
-                      expected="shape (1000,)", found=f"shape {again.shape}")
+                      expected="shape (1000,)", found=tr("shape {shape}", shape=again.shape))
     if not np.array_equal(again, same):
         raise Failure("Two calls with the same seed gave different samples.",
                       expected="identical samples for seed=0 twice", found="different samples",
@@ -306,5 +307,5 @@ def _fit_then_sample(answer):
     if np.array_equal(again, other):
         raise Failure("seed=0 and seed=1 gave the same samples: the seed is ignored.",
                       hint="Use rng = np.random.default_rng(seed), not a fixed seed.")
-    return (f"Fit (mu_hat={mu:.3f}, sigma_hat={sigma:.3f}), then sample: new values, "
-            "reproducible by seed.")
+    return (tr("Fit (mu_hat={mu:.3f}, sigma_hat={sigma:.3f}), then sample: new values, reproducible by "
+               "seed.", mu=mu, sigma=sigma))

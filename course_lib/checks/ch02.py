@@ -12,6 +12,7 @@ import numpy as np
 from course_lib import losses
 from course_lib.checks import Failure, as_array, close, register
 from course_lib.checks.diagnose import Probe
+from course_lib.checks.messages import tr
 
 
 def _array(value, what: str) -> np.ndarray:
@@ -35,17 +36,17 @@ def _per_row_shape(found, n, k, name):
     if found.shape == (k,):
         raise Failure(
             "You summed over the wrong axis: one value per class instead of one per row.",
-            expected=f"shape ({n},): one value per example (row)", found=f"shape {found.shape}",
+            expected=tr("shape ({n},): one value per example (row)", n=n), found=tr("shape {shape}", shape=found.shape),
             hint="Rows are examples, columns are classes: sum over the classes, axis=-1.")
     if found.shape == ():
         raise Failure(
-            f"You returned one number for the whole batch. This {name} returns one value per "
-            "row; a training loss would then average them.",
-            expected=f"shape ({n},)", found="a single number",
+            tr("You returned one number for the whole batch. This {name} returns one value per row; a "
+               "training loss would then average them.", name=name),
+            expected=tr("shape ({n},)", n=n), found="a single number",
             hint="Sum over the classes only: np.sum(..., axis=-1).")
     if found.shape == (n, k):
         raise Failure("You returned the individual terms -p_i log q_i without summing them.",
-                      expected=f"shape ({n},)", found=f"shape {found.shape}",
+                      expected=tr("shape ({n},)", n=n), found=tr("shape {shape}", shape=found.shape),
                       hint="Sum over the classes: np.sum(..., axis=-1).")
     # any other shape: the general diagnosis in close() says how it relates
 
@@ -174,10 +175,10 @@ def _bce_one_number(found, y, per_example, expected) -> float:
                 expected=f"{expected:.4f}", found=_fmt(found),
                 hint="Return np.mean(...) of the per-example losses.")
         raise Failure("Return one number: the mean loss over the batch.",
-                      expected=f"{expected:.4f}", found=f"shape {found.shape}")
+                      expected=f"{expected:.4f}", found=tr("shape {shape}", shape=found.shape))
     if found.size != 1:
         raise Failure("Return one number: the mean loss over the batch.",
-                      expected=f"{expected:.4f}", found=f"shape {found.shape}")
+                      expected=f"{expected:.4f}", found=tr("shape {shape}", shape=found.shape))
     f = float(found.reshape(()))
     if np.isnan(f):
         raise Failure(
@@ -226,7 +227,7 @@ def _bce_on_more_calls(answer, y, z) -> None:
     close(values, ref, "The mean BCE", rtol=1e-6, probe=Probe(
         reference=losses.np_binary_cross_entropy_from_logits, calls=calls, stacked=True,
         names=("labels", "logits"), kinds={"logits": "logits"}, counts={"examples": 6},
-        labels=[f"logits {np.round(b, 1).tolist()}" for _, b in calls]),
+        labels=[tr("logits {logits}", logits=np.round(b, 1).tolist()) for _, b in calls]),
         hint="mean of max(z, 0) - z * y + log1p(exp(-|z|)); at z = 0 each term is log 2.")
 
 
@@ -240,25 +241,26 @@ def _bce_at_large_logits(answer) -> None:
         eb = losses.np_binary_cross_entropy_from_logits(yb, zb)
         if fb.size != 1:
             raise Failure("Return one number: the mean loss over the batch.",
-                          found=f"shape {fb.shape}")
+                          found=tr("shape {shape}", shape=fb.shape))
         fb = float(fb.reshape(()))
-        where = f"logits {zb.tolist()} ({np.dtype(dtype).name}), labels {yb.tolist()}"
+        where = tr("logits {logits} ({dtype}), labels {labels}", logits=zb.tolist(),
+              dtype=np.dtype(dtype).name, labels=yb.tolist())
         if not np.isfinite(fb):
             raise Failure(
-                f"Your loss is {fb} for {where}: it overflowed. Either sigmoid rounded to "
-                "exactly 0 or 1 and log(0) = -inf, or exp(z) overflowed.",
-                expected=f"{eb:.4f} (finite)", found=str(fb),
+                tr("Your loss is {fb} for {where}: it overflowed. Either sigmoid rounded to exactly 0 or 1 "
+                   "and log(0) = -inf, or exp(z) overflowed.", fb=fb, where=where),
+                expected=tr("{eb:.4f} (finite)", eb=eb), found=str(fb),
                 hint="Never compute sigmoid or exp(z) of a large logit. Use "
                 "max(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))): exp(-|z|) is at most 1.")
         if fb < 0.5 * eb:
             raise Failure(
-                f"For {where} your loss is {fb:.2f}, but the true loss is {eb:.2f}. Did you clip "
-                "the probability? Clipping the probability keeps the loss finite but caps each "
-                "term at -log(eps) (16 for eps = 1e-7), and its gradient is 0 there.",
+                tr("For {where} your loss is {fb:.2f}, but the true loss is {eb:.2f}. Did you clip the "
+                   "probability? Clipping the probability keeps the loss finite but caps each term at "
+                   "-log(eps) (16 for eps = 1e-7), and its gradient is 0 there.", where=where, fb=fb, eb=eb),
                 expected=f"{eb:.4f}", found=f"{fb:.4f}",
                 hint="Work with logits, not clipped probabilities: "
                 "max(z, 0) - z * y + log1p(exp(-|z|)).")
-        close(fb, eb, f"The mean BCE for {where}", rtol=1e-5,
+        close(fb, eb, tr("The mean BCE for {where}", where=where), rtol=1e-5,
               hint="Use the stable form max(z, 0) - z * y + log1p(exp(-|z|)).")
 
 
@@ -299,19 +301,19 @@ def _model_kinds(answer):
                       found=type(got).__name__)
     missing = sorted(set(MODEL_KINDS) - set(got))
     if missing:
-        raise Failure(f"Missing entries: {', '.join(missing)}.",
+        raise Failure(tr("Missing entries: {entries}.", entries=', '.join(missing)),
                       expected=", ".join(MODEL_KINDS), found=", ".join(map(str, got)))
     for key, value in got.items():
         if key not in MODEL_KINDS:
-            raise Failure(f"Unknown entry {key!r}.", expected=", ".join(MODEL_KINDS))
+            raise Failure(tr("Unknown entry {key!r}.", key=key), expected=", ".join(MODEL_KINDS))
         if not isinstance(value, str) or value.strip().lower() not in (
                 "generative", "discriminative"):
-            raise Failure(f"{key}: answer 'generative' or 'discriminative'.", found=repr(value))
+            raise Failure(tr("{key}: answer 'generative' or 'discriminative'.", key=key), found=repr(value))
     wrong = [k for k in MODEL_KINDS if got[k].strip().lower() != MODEL_KINDS[k]]
     if wrong:
         first = wrong[0]
         raise Failure(
-            f"{len(wrong)} of {len(MODEL_KINDS)} wrong, first {first!r}: {_WHY[first]}",
+            tr("{n_wrong} of {n_MODEL_KINDS} wrong, first {first!r}: {v}", n_wrong=len(wrong), n_MODEL_KINDS=len(MODEL_KINDS), first=first, v=tr(_WHY[first])),
             expected=f"{first}: {MODEL_KINDS[first]}", found=f"{first}: {got[first]}",
             hint="Ask: does it model p(x) and can it produce new x (generative), or does it "
             "model p(y | x) and predict a label (discriminative)?")

@@ -16,6 +16,7 @@ import numpy as np
 from course_lib import losses as L
 from course_lib.checks import Failure, as_array, close, register
 from course_lib.checks.diagnose import Probe, known
+from course_lib.checks.messages import tr
 
 # Discriminator outputs are logits (chapter 2); shape (n, 1) like a Keras discriminator's.
 _REAL = np.array([[2.0], [0.5], [-0.3], [1.2], [3.1], [-1.4]], dtype=np.float32)
@@ -46,11 +47,10 @@ def _scalar(value, what: str, loss: bool = True) -> float:
     if arr.size != 1:
         if loss:
             raise Failure(
-                f"{what} must be one number, the mean over the batch.", expected="shape ()",
-                found=f"shape {arr.shape}",
+                tr("{what} must be one number, the mean over the batch.", what=what), expected="shape ()",
+                found=tr("shape {shape}", shape=arr.shape),
                 hint="Reduce the per-sample losses with np.mean (or tf.reduce_mean).")
-        raise Failure(f"{what} must be one number; your function returned {arr.size} "
-                      f"(shape {arr.shape}).", expected="one float", found=f"shape {arr.shape}",
+        raise Failure(tr("{what} must be one number; your function returned {size} (shape {shape}).", what=what, size=arr.size, shape=arr.shape), expected="one float", found=tr("shape {shape}", shape=arr.shape),
                       hint="Add the per-point terms up with np.sum into one number.")
     return float(arr.reshape(()))
 
@@ -68,10 +68,10 @@ def _diagnose(found: float, expected: float, what: str, mistakes, hint: str = ""
     """
     if not math.isfinite(found):
         raise Failure(
-            f"{what} is {found}: probably a log of zero or of a negative number.",
+            tr("{what} is {found}: probably a log of zero or of a negative number.", what=what, found=found),
             expected=f"{expected:.4f}", found=str(found),
-            hint="Logits can be negative: log(logit) is NaN. Turn logits into losses with the "
-                 "stable formulas. " + _STABLE_HINT,
+            hint=tr("Logits can be negative: log(logit) is NaN. Turn logits into losses with the "
+                    "stable formulas. ") + tr(_STABLE_HINT),
         )
     for value, message, hint_m in mistakes:
         if _matches(found, value):
@@ -84,7 +84,7 @@ def _diagnose(found: float, expected: float, what: str, mistakes, hint: str = ""
                                    for call in probe.calls])
                 ref = np.array([probe.reference(*call) for call in probe.calls], np.float64)
             close(values, ref, what, rtol=1e-4, atol=1e-6, hint=hint, probe=probe)
-        raise Failure(f"{what} has the wrong value.", expected=f"{expected:.4f}",
+        raise Failure(tr("{what} has the wrong value.", what=what), expected=f"{expected:.4f}",
                       found=f"{found:.4f}", hint=hint)
 
 
@@ -93,12 +93,11 @@ def _check_stable(fn, args, expected: float, what: str) -> None:
         found = _scalar(fn(*[a.copy() for a in args]), what)
     if not math.isfinite(found) or not _matches(found, expected):
         raise Failure(
-            f"{what} is right for moderate logits but breaks for confident ones "
-            f"(logits {np.array2string(args[0].ravel(), precision=0)}): it is not numerically "
-            "stable.",
+            tr("{what} is right for moderate logits but breaks for confident ones (logits {logits}): it is "
+               "not numerically stable.", what=what, logits=np.array2string(args[0].ravel(), precision=0)),
             expected=f"{expected:.4f}", found=f"{found:.4f}" if math.isfinite(found) else str(found),
-            hint="sigmoid(100) is exactly 1.0 in float32, so log(1 - sigmoid(100)) = log(0). "
-                 + _STABLE_HINT,
+            hint=tr("sigmoid(100) is exactly 1.0 in float32, so log(1 - sigmoid(100)) = log(0). ")
+                 + tr(_STABLE_HINT),
         )
 
 
@@ -139,7 +138,7 @@ def _discriminator_loss(answer):
          "Pass the raw logits to the from-logits cross-entropy, without sigmoid."),
         (_bce_probs(np.ones_like(_REAL), _REAL) + _bce_probs(np.zeros_like(_FAKE), _FAKE),
          "You treated the logits as probabilities (clipped into [0, 1]).",
-         "The discriminator returns logits; D(x) = sigmoid(logit). " + _STABLE_HINT),
+         tr("The discriminator returns logits; D(x) = sigmoid(logit). ") + tr(_STABLE_HINT)),
         (real_term, "Only the real term -log D(x) is there; the fake term "
          "-log(1 - D(G(z))) is missing.", "L_D has two terms, one per batch: add them."),
         (fake_term, "Only the fake term -log(1 - D(G(z))) is there; the real term -log D(x) "
@@ -194,7 +193,7 @@ def _game_value(answer):
     pairs = _game_pairs()
     vs, jsds = _game_answers(answer, pairs)
     ref = np.array([_value_and_jsd(p, q) for p, q in pairs])
-    labels = [f"p_data {np.round(p, 2).tolist()}, p_g {np.round(q, 2).tolist()}"
+    labels = [tr("p_data {p}, p_g {q}", p=np.round(p, 2).tolist(), q=np.round(q, 2).tolist())
               for p, q in pairs]
     counts = {"points": 4}
 
@@ -215,8 +214,8 @@ def _game_value(answer):
     if not np.all(np.isfinite(jsds)):
         bad = [lab for lab, j in zip(labels, jsds, strict=True) if not np.isfinite(j)]
         raise Failure(
-            f"Your JSD is infinite or NaN for {len(bad)} of {len(pairs)} pairs, e.g. {bad[0]}: "
-            "the pairs where one distribution has a zero.", expected="finite values",
+            tr("Your JSD is infinite or NaN for {n_bad} of {n_pairs} pairs, e.g. {v}: the pairs where "
+               "one distribution has a zero.", n_bad=len(bad), n_pairs=len(pairs), v=bad[0]), expected="finite values",
             found=np.array2string(jsds, precision=3),
             hint="A term p log(p / m) with p = 0 counts 0 (use np.where, or keep only p > 0); "
             "the mixture m is never 0 where p or q is not.")
@@ -229,8 +228,8 @@ def _game_value(answer):
           np.array([-math.log(4.0), 0.0]), "(V, JSD) for p_g = p_data", rtol=1e-6, atol=1e-9,
           hint="With p_g = p_data, D* = 1/2 everywhere.")
     gap = float(np.max(np.abs(vs - (-math.log(4.0) + 2 * jsds))))
-    return (f"V(D*, G) = -log 4 + 2 JSD on all {len(pairs)} pairs (largest difference "
-            f"{gap:.1e}): the generator minimises the Jensen-Shannon divergence.")
+    return (tr("V(D*, G) = -log 4 + 2 JSD on all {n_pairs} pairs (largest difference {gap:.1e}): the "
+               "generator minimises the Jensen-Shannon divergence.", n_pairs=len(pairs), gap=gap))
 
 
 def _game_answers(answer, pairs):
@@ -241,7 +240,7 @@ def _game_answers(answer, pairs):
         if not isinstance(out, tuple | list) or len(out) != 2:
             raise Failure("Return the pair (V, jsd).", expected="a tuple of two numbers",
                           found=f"{type(out).__name__}" if not isinstance(out, tuple | list)
-                          else f"a {type(out).__name__} of {len(out)} values",
+                          else tr("a {kind} of {n_out} values", kind=type(out).__name__, n_out=len(out)),
                           hint="End with `return v, jsd`.")
         vs.append(_scalar(out[0], "V", loss=False))
         jsds.append(_scalar(out[1], "jsd", loss=False))

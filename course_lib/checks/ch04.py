@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from course_lib import losses, models
 from course_lib.checks import Failure, as_array, close, register
+from course_lib.checks.messages import tr
 
 _LATENT, _FEATURES = 4, 6  # the tiny networks of the freezing and train_step checks
 
@@ -80,11 +81,11 @@ def _g_loss(d, g, z):
 def _scalar(value, what):
     arr = as_array(value, what, expects="a float or a scalar tensor")
     if arr.size != 1:
-        raise Failure(f"{what} must be one number.", expected="a scalar",
-                      found=f"shape {arr.shape}", hint="Average the per-sample losses.")
+        raise Failure(tr("{what} must be one number.", what=what), expected="a scalar",
+                      found=tr("shape {shape}", shape=arr.shape), hint="Average the per-sample losses.")
     value = float(arr.reshape(()))
     if not np.isfinite(value):
-        raise Failure(f"{what} is not finite.", expected="a finite loss", found=str(value),
+        raise Failure(tr("{what} is not finite.", what=what), expected="a finite loss", found=str(value),
                       hint="Compute the loss from logits with a stable cross-entropy "
                            "(cl.losses.discriminator_loss / generator_loss_non_saturating).")
     return value
@@ -122,9 +123,9 @@ def _generator(answer):
     _check_generator_range(model)
     _check_latent_dim_used(answer)
     names = [type(layer).__name__ for layer in model.layers]
-    note = "Maps (n, 100) noise to (n, 28, 28, 1) images in [-1, 1]."
+    note = tr("Maps (n, 100) noise to (n, 28, 28, 1) images in [-1, 1].")
     if "Flatten" in names and "Dense" in names[: names.index("Flatten")]:
-        note += (" Your Flatten after a Dense layer is harmless but does nothing (a Dense output "
+        note += tr(" Your Flatten after a Dense layer is harmless but does nothing (a Dense output "
                  "is already flat): the article's Flatten is a no-op you can delete.")
     return note
 
@@ -166,19 +167,19 @@ def _check_generator_range(model) -> None:
             "The generated pixels lie in [0, 1] (a sigmoid output), while the cats are "
             "scaled to [-1, 1]. The discriminator could then tell real from fake by brightness "
             "alone (every real image has pixels below 0, no fake does).",
-            expected="outputs spanning [-1, 1]", found=f"measured range [{lo:.3g}, {hi:.3g}]",
+            expected="outputs spanning [-1, 1]", found=tr("measured range [{lo:.3g}, {hi:.3g}]", lo=lo, hi=hi),
             hint="Use activation='tanh' in the last Dense layer (or rescale a sigmoid with "
                  "keras.layers.Rescaling(2.0, offset=-1.0)).")
     if lo < -1.0 - 1e-5 or hi > 1.0 + 1e-5:
         raise Failure("The generator's output is not bounded to [-1, 1].",
                       expected="values in [-1, 1] whatever the noise",
-                      found=f"measured range [{lo:.3g}, {hi:.3g}] on random noise",
+                      found=tr("measured range [{lo:.3g}, {hi:.3g}] on random noise", lo=lo, hi=hi),
                       hint="End with a bounded activation: activation='tanh' in the last "
                            "Dense layer.")
     if lo > -0.5 or hi < 0.5:
         raise Failure("The generator's outputs cover only part of [-1, 1].",
                       expected="outputs reaching near -1 and near 1",
-                      found=f"measured range [{lo:.3g}, {hi:.3g}] on random noise",
+                      found=tr("measured range [{lo:.3g}, {hi:.3g}] on random noise", lo=lo, hi=hi),
                       hint="Map the last layer onto the whole range: tanh, not a scaled-down "
                            "or shifted version of it.")
 
@@ -195,7 +196,7 @@ def _check_latent_dim_used(answer) -> None:
         raise Failure("build_generator ignores its latent_dim argument.",
                       expected="build_generator(8) maps (n, 8) noise to (n, 28, 28, 1)",
                       found="it does not accept 8-dimensional noise" if shape8 is None
-                      else f"output {shape8}",
+                      else tr("output {shape8}", shape8=shape8),
                       hint="Use latent_dim in keras.Input(shape=(latent_dim,)), not 100.")
 
 
@@ -258,18 +259,18 @@ def _scale(answer):
         as_array(out, f"scale(x, {act!r})")
         out = np.asarray(out)
         if out.shape != x.shape:
-            raise Failure(f"scale(x, {act!r}) must keep the shape.", expected=str(x.shape),
+            raise Failure(tr("{call} must keep the shape.", call=f"scale(x, {act!r})"), expected=str(x.shape),
                           found=str(out.shape))
         other = "sigmoid" if act == "tanh" else "tanh"
         if np.allclose(out, targets[other], atol=1e-6):
             lo_hi = "[0, 1]" if act == "tanh" else "[-1, 1]"
             raise Failure(
-                f"For {act!r} you returned the range {lo_hi}, which is {other}'s. The article "
-                "never states its scaling: with a mismatch, D tells real from fake by range.",
+                tr("For {act!r} you returned the range {lo_hi}, which is {other}'s. The article never "
+                   "states its scaling: with a mismatch, D tells real from fake by range.", act=act, lo_hi=lo_hi, other=other),
                 expected="[-1, 1]" if act == "tanh" else "[0, 1]", found=lo_hi,
                 hint="tanh -> x / 127.5 - 1; sigmoid -> x / 255.")
         if np.allclose(out, x / 255.0 - 0.5, atol=1e-6):
-            raise Failure(f"For {act!r} your values lie in [-0.5, 0.5].",
+            raise Failure(tr("For {act!r} your values lie in [-0.5, 0.5].", act=act),
                           expected="[-1, 1]" if act == "tanh" else "[0, 1]", found="[-0.5, 0.5]")
         close(out, expected, f"scale(x, {act!r})",
               hint="Compute in floating point: uint8 arithmetic wraps around at 256.")
@@ -340,7 +341,7 @@ def _freezing(answer):
             "D was trainable when the combined model's train function was traced, so the "
             "generator's half-step also trained D, towards calling the fakes real (the "
             "article's bug: D is never frozen).",
-            expected="the combined model updates G only", found=f"it updates {g_targets}",
+            expected="the combined model updates G only", found=tr("it updates {g_targets}", g_targets=g_targets),
             hint="Set discriminator.trainable = False right before combined.train_on_batch.")
     if "G" not in g_targets or not _moved(g0, _weights(g)):
         raise Failure("G did not learn: the combined model never updated it.",
@@ -403,22 +404,22 @@ def _check_step_targets(d_opt, g_opt, d, g, d0, g0) -> None:
                       expected="d_optimizer -> D, g_optimizer -> G", found="the reverse")
     if "D" not in d_t or not _moved(d0, _weights(d)):
         raise Failure("D was not updated.", expected="d_optimizer.apply_gradients on D's "
-                      "gradients", found=f"d_optimizer updated: {d_t or 'nothing'}",
+                      "gradients", found=tr("d_optimizer updated: {targets}", targets=d_t or tr('nothing')),
                       hint="grads = tape.gradient(d_loss, discriminator.trainable_weights)")
     if "G" in d_t:
         raise Failure("The discriminator's update also changed G.",
-                      expected="d_optimizer updates D's weights only", found=f"it updated {d_t}",
+                      expected="d_optimizer updates D's weights only", found=tr("it updated {d_t}", d_t=d_t),
                       hint="Differentiate d_loss with respect to discriminator.trainable_weights.")
     if "D" in g_t:
         raise Failure(
             "The generator's update also changed D: D is not held fixed while G trains (the "
             "article's bug). With a GradientTape nothing needs freezing; just do not hand D's "
             "weights to the generator's optimizer.", expected="g_optimizer updates G only",
-            found=f"it updated {g_t}",
+            found=tr("it updated {g_t}", g_t=g_t),
             hint="grads = tape.gradient(g_loss, generator.trainable_weights)")
     if "G" not in g_t or not _moved(g0, _weights(g)):
         raise Failure("G was not updated.", expected="g_optimizer.apply_gradients on G's "
-                      "gradients", found=f"g_optimizer updated: {g_t or 'nothing'}")
+                      "gradients", found=tr("g_optimizer updated: {targets}", targets=g_t or tr('nothing')))
 
 
 def _check_step_d_loss(d_loss, d_loss_ref, real_logits0, fake_logits0) -> None:
@@ -431,7 +432,7 @@ def _check_step_d_loss(d_loss, d_loss_ref, real_logits0, fake_logits0) -> None:
     if not (np.isclose(d_loss, d_loss_ref, rtol=1e-4) or np.isclose(d_loss, d_loss_ref / 2,
                                                                      rtol=1e-4)):
         raise Failure("d_loss is not the discriminator's cross-entropy at the start of the step.",
-                      expected=f"{d_loss_ref:.4f} (or its half, a mean over 2n)",
+                      expected=tr("{d_loss_ref:.4f} (or its half, a mean over 2n)", d_loss_ref=d_loss_ref),
                       found=f"{d_loss:.4f}",
                       hint="BCE from logits: real labelled 1, G(z) labelled 0, before the update.")
 
@@ -455,6 +456,6 @@ def _check_step_g_loss(g_loss, d, g, z, g0, fake_logits0) -> None:
                       "wrong sign", hint="cl.losses.generator_loss_non_saturating(fake_logits)")
     if not any(np.isclose(g_loss, c, rtol=1e-4) for c in candidates_ns):
         raise Failure("g_loss is not the non-saturating loss -log D(G(z)).",
-                      expected=f"{candidates_ns[0]:.4f} (with the updated D)",
+                      expected=tr("{loss:.4f} (with the updated D)", loss=candidates_ns[0]),
                       found=f"{g_loss:.4f}",
                       hint="cl.losses.generator_loss_non_saturating(discriminator(generator(z)))")

@@ -6,6 +6,7 @@ import numpy as np
 
 from course_lib.checks import Failure, as_array, close, register
 from course_lib.checks.diagnose import Probe
+from course_lib.checks.messages import tr
 
 
 # ------------------------------------------------------------------------ Fréchet distance
@@ -42,8 +43,8 @@ def _fd_data():
 def _as_float(value, what):
     arr = as_array(value, what, expects="one number (a float)")
     if arr.size != 1:
-        raise Failure(f"{what} must be one number.", expected="a float",
-                      found=f"{type(value).__name__} of shape {arr.shape}")
+        raise Failure(tr("{what} must be one number.", what=what), expected="a float",
+                      found=tr("{kind} of shape {shape}", kind=type(value).__name__, shape=arr.shape))
     return float(arr.reshape(()))
 
 
@@ -79,8 +80,8 @@ def _check_fd_same_size(answer, xs, ys, width) -> None:
     if any(np.isclose(small, w, rtol=1e-6) for w in wrong_axis):
         raise Failure(
             "Your covariance is over the wrong axis: it compares samples, not features.",
-            expected=f"covariances of shape ({width}, {width})",
-            found=f"covariances of shape ({len(xs)}, {len(xs)})",
+            expected=tr("covariances of shape ({width}, {width})", width=width),
+            found=tr("covariances of shape ({n_xs}, {n_xs})", n_xs=len(xs)),
             hint="Rows are samples, columns are features: np.cov(x, rowvar=False).",
         )
 
@@ -95,7 +96,7 @@ def _frechet_distance(answer):
         found = _as_float(answer(x.copy(), y.copy()), "frechet_distance(x, y)")
     except ValueError as exc:
         raise Failure(
-            f"Your function failed on sets of different sizes (300 and 240 samples): {exc}",
+            tr("Your function failed on sets of different sizes (300 and 240 samples): {exc}", exc=exc),
             hint="Rows are samples and may differ in number; covariances are over features: "
             "np.cov(x, rowvar=False) has shape (d, d) whatever the number of samples.",
         ) from None
@@ -106,8 +107,8 @@ def _frechet_distance(answer):
             raise Failure("The distance of a set to itself must be 0.", expected="0",
                           found=f"{itself:.3g}",
                           hint="Clip tiny negative eigenvalues (rounding) to 0 before sqrt.")
-        return (f"FD = {found:.4f}: squared mean difference plus the covariance term, with a "
-                "true matrix square root.")
+        return (tr("FD = {found:.4f}: squared mean difference plus the covariance term, with a true matrix "
+                   "square root.", found=found))
     for kwargs, message, hint in _FD_MISTAKES:
         if any(np.isclose(found, _fd(x, y, ddof=dd, **kwargs), rtol=1e-5) for dd in (0, 1)):
             raise Failure(message, expected=f"{right[0]:.4f}", found=f"{found:.4f}", hint=hint)
@@ -117,7 +118,7 @@ def _frechet_distance(answer):
                        for a, b in pairs])
     close(values, np.array([_fd(a, b) for a, b in pairs]), "The Fréchet distance", rtol=1e-5,
           probe=Probe(reference=_fd, calls=pairs, stacked=True, names=("x", "y"),
-                      labels=[f"{len(a)} and {len(b)} samples" for a, b in pairs]),
+                      labels=[tr("{n_a} and {n_b} samples", n_a=len(a), n_b=len(b)) for a, b in pairs]),
           hint="Means over axis 0, np.cov(x, rowvar=False), squared mean difference, and "
           "tr(C1) + tr(C2) - 2 tr((C1 C2)^(1/2)) with a matrix square root.")
     close(found, right[0], "The Fréchet distance", rtol=1e-5,
@@ -152,12 +153,12 @@ def _interpolate(answer):
     t_open = np.arange(5)[:, None] / 5
     if np.allclose(out, (1 - t_open) * z0 + t_open * z1):
         raise Failure("The path stops one step short of z1.",
-                      expected=f"last row {want[-1]}", found=f"last row {out[-1]}",
+                      expected=tr("last row {row}", row=want[-1]), found=tr("last row {row}", row=out[-1]),
                       hint="np.linspace(0, 1, num) includes both ends; arange(num) / num "
                       "does not.")
     if not np.allclose(out[0], z0) or not np.allclose(out[-1], z1):
         raise Failure("The path must start exactly at z0 and end exactly at z1.",
-                      expected=f"first {z0}, last {z1}", found=f"first {out[0]}, last {out[-1]}",
+                      expected=tr("first {z0}, last {z1}", z0=z0, z1=z1), found=tr("first {z0}, last {z1}", z0=out[0], z1=out[-1]),
                       hint="t runs from 0 to 1: (1 - t) * z0 + t * z1.")
     close(out, want, "interpolate(z0, z1, 5)",
           probe=Probe(inputs={"t": t}, reference=lambda a, b, n: (1 - np.linspace(0, 1, n)[
@@ -233,15 +234,15 @@ def _kernel_distance(answer):
                       for a, b in pairs])
     want = np.array([_kid(a, b) for a, b in pairs])
     if np.allclose(found, want, rtol=1e-6, atol=1e-9):
-        return (f"KID = {found[0]:.4f}: the pairs i = j left out, so it is 0 on average for "
-                "two sets from one distribution.")
+        return (tr("KID = {kid:.4f}: the pairs i = j left out, so it is 0 on average for two sets from one "
+                   "distribution.", kid=found[0]))
     for kwargs, message, hint in _KID_MISTAKES:
         variant = np.array([_kid(a, b, **kwargs) for a, b in pairs])
         if np.allclose(found, variant, rtol=1e-6, atol=1e-9):
             raise Failure(message, expected=f"{want[0]:.4f}", found=f"{found[0]:.4f}", hint=hint)
     close(found, want, "The kernel distance", rtol=1e-6, atol=1e-9,
           probe=Probe(reference=_kid, calls=pairs, stacked=True, names=("x", "y"),
-                      labels=[f"{len(a)} and {len(b)} samples" for a, b in pairs]),
+                      labels=[tr("{n_a} and {n_b} samples", n_a=len(a), n_b=len(b)) for a, b in pairs]),
           hint="Within each set: the mean of k over the pairs i != j; across: the mean over all "
           "pairs; KID = within x + within y - 2 * across, with k(a, b) = (a . b / d + 1) ** 3.")
     return "Correct."

@@ -6,6 +6,7 @@ import numpy as np
 
 from course_lib.checks import Failure, as_array, close, register
 from course_lib.checks.diagnose import Probe, known
+from course_lib.checks.messages import tr
 
 # ----------------------------------------------------------------- the KL weight of a VAE loss
 _PIXELS, _LATENT = 784, 16
@@ -60,7 +61,7 @@ class _Recording:
                 or shapes[2][0] != shapes[0][0]):
             raise Failure(
                 "Your function called loss_fn with inputs of the wrong shapes.",
-                expected=f"x and x_prob (n, {_PIXELS}), mu and log_var (n, {_LATENT})",
+                expected=tr("x and x_prob (n, {PIXELS}), mu and log_var (n, {LATENT})", PIXELS=_PIXELS, LATENT=_LATENT),
                 found=", ".join(map(str, shapes)),
                 hint="Make one batch of n images and their n latent codes; n = 1 is enough.")
         self.calls += 1
@@ -76,11 +77,12 @@ def _kl_weight(answer):
         value = as_array(answer(loss), "kl_weight(loss_fn)")
         if value.size != 1:
             raise Failure("Return one number: the weight of the KL term.", expected="a float",
-                          found=f"shape {value.shape}")
+                          found=tr("shape {shape}", shape=value.shape))
         if loss.calls == 0:
             raise Failure("Your function never called loss_fn: the weight must be measured.",
                           expected="a number measured by calling loss_fn",
-                          found=f"{float(value.reshape(())):.4g} without a single call",
+                          found=tr("{value:.4g} without a single call",
+                                   value=float(value.reshape(()))),
                           hint="Evaluate loss_fn on inputs whose reconstruction and KL terms "
                           "you know, and compare the differences.")
         found.append(float(value.reshape(())))
@@ -157,14 +159,17 @@ def _conditional_input(answer):
             wrong = mistake(z, labels)
             if (wrong is not None and wrong.shape == found.shape
                     and np.allclose(found, wrong, atol=1e-6)):
-                raise Failure(f"For {description}: {message}", expected=f"shape "
-                              f"{expected.shape}", found=f"shape {found.shape}", hint=hint)
+                raise Failure(tr("For {description}: {message}", description=description,
+                                 message=message), expected=tr("shape {shape}",
+                              shape=expected.shape), found=tr("shape {shape}", shape=found.shape),
+                              hint=hint)
         if found.shape != expected.shape:
-            raise Failure(f"For {description}, the result has the wrong shape.",
-                          expected=f"shape {expected.shape}: z's {z.shape[1]} columns, then 10",
-                          found=f"shape {found.shape}",
+            raise Failure(tr("For {description}, the result has the wrong shape.", description=description),
+                          expected=tr("shape {shape}: z's {k} columns, then 10",
+                                      shape=expected.shape, k=z.shape[1]),
+                          found=tr("shape {shape}", shape=found.shape),
                           hint="np.concatenate([z, np.eye(10)[labels]], axis=1).")
-        raise Failure(f"For {description}, the values are wrong.",
+        raise Failure(tr("For {description}, the values are wrong.", description=description),
                       expected="z unchanged in the first columns, then one 1 per row in the "
                       "column of its label", found=np.array2string(found[0], precision=2),
                       hint="np.concatenate([z, np.eye(10)[labels]], axis=1).")
@@ -262,20 +267,21 @@ _VARIANTS = [
      "v[-2:] holds two epochs; the last three are v[-3:]."),
 ]
 _VARIANTS += [  # the right summaries with other thresholds (the first that fits is named)
-    (f"a diversity threshold {side} than 0.5", lambda h, t=t: _rule(h, _mean_last3,
-                                                                   collapse_below=t),
+    (name, lambda h, t=t: _rule(h, _mean_last3, collapse_below=t),
      "Mode collapse means diversity below 0.5.")
-    for side, ts in (("higher", (0.55, 0.6, 0.7)), ("lower", (0.45, 0.4))) for t in ts
+    for name, ts in (("a diversity threshold higher than 0.5", (0.55, 0.6, 0.7)),
+                     ("a diversity threshold lower than 0.5", (0.45, 0.4))) for t in ts
 ] + [
-    (f"an accuracy threshold {side} than 0.95", lambda h, t=t: _rule(h, _mean_last3,
-                                                                    threshold=t),
+    (name, lambda h, t=t: _rule(h, _mean_last3, threshold=t),
      "D wins when both accuracies are above 0.95.")
-    for side, ts in (("lower", (0.9, 0.8)), ("higher", (0.98, 0.99))) for t in ts
+    for name, ts in (("an accuracy threshold lower than 0.95", (0.9, 0.8)),
+                     ("an accuracy threshold higher than 0.95", (0.98, 0.99))) for t in ts
 ] + [
-    (f"{key} alone for D's accuracy", lambda h, key=key: _rule(
+    (name, lambda h, key=key: _rule(
         {**h, "d_acc_real": h[key], "d_acc_fake": h[key]}, _mean_last3),
      "D wins only if both d_acc_real and d_acc_fake are above 0.95.")
-    for key in ("d_acc_real", "d_acc_fake")
+    for key, name in (("d_acc_real", "d_acc_real alone for D's accuracy"),
+                      ("d_acc_fake", "d_acc_fake alone for D's accuracy"))
 ]
 
 
@@ -292,22 +298,24 @@ def _diagnose(answer):
         found.append(label)
     expected = [case[2] for case in _CASES]
     if found == expected:
-        return (f"All {len(_CASES)} runs diagnosed: diversity first, then D's accuracy on real "
-                "AND fake images, over the mean of the last three epochs.")
+        return tr("All {n_cases} runs diagnosed: diversity first, then D's accuracy on real "
+                  "AND fake images, over the mean of the last three epochs.", n_cases=len(_CASES))
     wrong = [i for i, (a, b) in enumerate(zip(found, expected, strict=True)) if a != b]
     first = _CASES[wrong[0]]
     if len(set(found)) == 1:
-        raise Failure(f"Your function returns {found[0]!r} for every run.",
-                      expected=f"{len(set(expected))} different diagnoses",
-                      found=f"{found[0]!r} {len(found)} times",
+        raise Failure(tr("Your function returns {label!r} for every run.", label=found[0]),
+                      expected=tr("{n} different diagnoses", n=len(set(expected))),
+                      found=tr("{label!r} {n} times", label=found[0], n=len(found)),
                       hint="Compute the three summaries from history and apply the rules.")
     for name, variant, hint in _VARIANTS:
         if [variant(case[1]) for case in _CASES] == found:
-            raise Failure(f"Your diagnoses are those of a rule that uses {name}: wrong for "
-                          f"{len(wrong)} of {len(_CASES)} runs, first {first[0]}.",
+            raise Failure(tr("Your diagnoses are those of a rule that uses {name}: wrong for "
+                             "{n_wrong} of {n_cases} runs, first {case}.", name=name,
+                             n_wrong=len(wrong), n_cases=len(_CASES), case=first[0]),
                           expected=first[2], found=found[wrong[0]], hint=hint)
-    raise Failure(f"Wrong diagnosis for {len(wrong)} of {len(_CASES)} runs, first for "
-                  f"{first[0]}.", expected=first[2], found=found[wrong[0]],
+    raise Failure(tr("Wrong diagnosis for {n_wrong} of {n_cases} runs, first for {case}.",
+                     n_wrong=len(wrong), n_cases=len(_CASES), case=first[0]),
+                  expected=first[2], found=found[wrong[0]],
                   hint="Judge np.mean(history[key][-3:]) for each key; diversity < 0.5 first, "
                   "then d_acc_real > 0.95 and d_acc_fake > 0.95.")
 
@@ -374,13 +382,13 @@ def _gradient_penalty(answer):
                          "gradient_penalty(...)")
         if value.size != 1:
             raise Failure("Return one number: the penalty averaged over the batch.",
-                          expected="a float", found=f"shape {value.shape}",
+                          expected="a float", found=tr("shape {shape}", shape=value.shape),
                           hint="np.mean over the samples' (|g| - 1)^2, times weight.")
         found.append(float(value.reshape(())))
         expected.append(_penalty(grad_fn, real, fake, alpha, weight))
     for name, parts, hint in _GP_MISTAKES:
         values = [_penalty(g, r, f, a, **{"weight": w, **parts}) for _d, g, r, f, a, w in cases]
-        relations.append(known(values, f"Your penalty is that of {name}.", hint,
+        relations.append(known(values, tr("Your penalty is that of {name}.", name=name), hint,
                                key="ch06.gradient_penalty.listed"))
     close(np.array(found), np.array(expected), "Your gradient penalty", rtol=1e-6, atol=1e-9,
           probe=Probe(labels=[c[0] for c in cases], counts={"batch": 8}), relations=relations,

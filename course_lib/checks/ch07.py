@@ -14,6 +14,7 @@ import numpy as np
 
 from course_lib.checks import Failure, as_array, close, register
 from course_lib.checks.diagnose import Probe, known
+from course_lib.checks.messages import tr
 
 _T = 10
 
@@ -156,10 +157,10 @@ def _cosine(answer):
         t = np.arange(T + 1) / T
         f = np.cos((t + 0.008) / 1.008 * np.pi / 2) ** 2
         if np.shape(found) == (T + 1,):
-            raise Failure(f"Your array has T + 1 = {T + 1} entries: it includes t = 0.",
-                          expected=f"{T} values, for t = 1 .. T", found=f"{T + 1} values",
+            raise Failure(tr("Your array has T + 1 = {T_plus1} entries: it includes t = 0.", T_plus1=T + 1),
+                          expected=tr("{T} values, for t = 1 .. T", T=T), found=tr("{T_plus1} values", T_plus1=T + 1),
                           hint="Drop the first entry (abar at t = 0 is 1): return (f / f[0])[1:].")
-        close(found, (f / f[0])[1:], f"Your abar for T = {T}", rtol=1e-6, atol=1e-9,
+        close(found, (f / f[0])[1:], tr("Your abar for T = {T}", T=T), rtol=1e-6, atol=1e-9,
               probe=Probe(counts={"T": T}), relations=_cosine_mistakes(T),
               hint="f(t) = cos((t/T + 0.008) / 1.008 * pi / 2)**2 for t = 0 .. T; abar = "
               "f[1:] / f[0].")

@@ -8,6 +8,7 @@ import numpy as np
 
 from course_lib.checks import Failure, as_array, close, register
 from course_lib.checks.diagnose import Probe, known
+from course_lib.checks.messages import tr
 
 
 # ------------------------------------------------------------------------ the causal mask
@@ -71,14 +72,14 @@ def _causal_mask(answer):
         value = as_array(answer(k, t), f"causal_mask({k}, {t!r})",
                          expects="a (k, k) array of 0s and 1s")
         if value.shape != (k, k):
-            raise Failure(f"causal_mask({k}, {t!r}) must have shape ({k}, {k}).",
-                          expected=f"shape ({k}, {k})", found=f"shape {value.shape}",
+            raise Failure(tr("{call} must have shape ({k}, {k}).", call=f"causal_mask({k}, {t!r})", k=k),
+                          expected=tr("shape ({k}, {k})", k=k), found=tr("shape {shape}", shape=value.shape),
                           hint="One entry per kernel tap: np.zeros((k, k)), then set the kept "
                           "taps to 1.")
         found.append(value)
     mistake = _mask_mistake(found)
     if mistake is not None:
-        raise Failure(mistake, expected=str(_mask(3, "A").astype(int).tolist()) + " for (3, 'A')",
+        raise Failure(mistake, expected=tr("{mask} for (3, 'A')", mask=str(_mask(3, "A").astype(int).tolist())),
                       found=str(found[0].astype(int).tolist()), key="ch07.causal_mask.listed")
     for (k, t), value in zip(_MASK_CASES, found, strict=True):
         close(value, _mask(k, t), f"causal_mask({k}, {t!r})", rtol=0, atol=1e-9,
@@ -105,7 +106,7 @@ def _bits_per_pixel(answer):
                          expects="one number: bits per pixel")
         if value.size != 1:
             raise Failure("Return one number: the mean over the images, in bits per pixel.",
-                          expected="a float", found=f"shape {value.shape}",
+                          expected="a float", found=tr("shape {shape}", shape=value.shape),
                           hint="Average over the images with np.mean.")
         found.append(float(value.reshape(())))
         expected.append(_bpp(ll, pixels))
@@ -129,7 +130,7 @@ def _bits_per_pixel(answer):
               "(decimal units), not bits.", "Use math.log(2).", key="ch07.bits_per_pixel.log10"),
     ]
     close(found, expected, "Your bits per pixel", rtol=1e-6, atol=1e-9,
-          probe=Probe(labels=[f"{len(ll)} images of {p} pixels" for ll, p in _BPP_CASES],
+          probe=Probe(labels=[tr("{n_ll} images of {p} pixels", n_ll=len(ll), p=p) for ll, p in _BPP_CASES],
                       counts={"pixels": 784}),
           relations=relations, hint="bits per pixel = -mean(log_likelihood) / (pixels * ln 2).")
     return ("Right: -mean(log p) / (pixels ln 2). A uniform guess over 2 levels costs exactly "

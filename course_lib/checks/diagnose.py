@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from course_lib.checks.messages import has, say
+from course_lib.checks.messages import has, say, tr
 
 __all__ = ["Finding", "Probe", "Relation", "diagnose", "explain", "finding", "known",
            "RELATIONS"]
@@ -74,7 +74,7 @@ class Probe:
     stacked: bool = False  # True: each call gives one entry (or row) of the outputs
 
     def name(self, i: int) -> str:
-        return self.names[i] if i < len(self.names) else f"argument {i + 1}"
+        return self.names[i] if i < len(self.names) else tr("argument {i}", i=i + 1)
 
     def rerun(self, transform: Callable[[tuple], tuple]) -> np.ndarray | None:
         """The reference's outputs on transformed arguments, stacked like the originals."""
@@ -172,13 +172,13 @@ def _conditions(probe: Probe, shape):
             v = np.broadcast_to(np.asarray(values, dtype=np.float64), shape)
         except ValueError:
             continue
-        for text, mask in ((f"where {name} = 0", v == 0), (f"where {name} < 0", v < 0),
-                           (f"where {name} > 0", v > 0), (f"where {name} = 1", v == 1),
-                           (f"where {name} > 1", v > 1), (f"where {name} <= 0", v <= 0),
-                           (f"where {name} is 0 or 1", (v == 0) | (v == 1)),
-                           (f"where |{name}| is 0 or 1", (v == 0) | (np.abs(v) == 1)),
-                           (f"where {name} is not 0", v != 0)):
-            if mask.any() and not mask.all():
+        for text, mask in (("where {name} = 0", v == 0), ("where {name} < 0", v < 0),
+                           ("where {name} > 0", v > 0), ("where {name} = 1", v == 1),
+                           ("where {name} > 1", v > 1), ("where {name} <= 0", v <= 0),
+                           ("where {name} is 0 or 1", (v == 0) | (v == 1)),
+                           ("where |{name}| is 0 or 1", (v == 0) | (np.abs(v) == 1)),
+                           ("where {name} is not 0", v != 0)):
+            if mask.any() and not mask.all():  # the English template names the condition
                 out.append((text, name, mask))
     return out
 
@@ -187,8 +187,8 @@ def _which(probe: Probe, mask: np.ndarray) -> str:
     if not probe.labels or mask.ndim < 1 or mask.shape[0] != len(probe.labels):
         return ""
     rows = mask.reshape(mask.shape[0], -1).any(axis=1)
-    chosen = [lab for lab, m in zip(probe.labels, rows, strict=True) if m][:3]
-    return f" ({'; '.join(chosen)})" if chosen else ""
+    chosen = [tr(lab) for lab, m in zip(probe.labels, rows, strict=True) if m][:3]
+    return tr(" ({labels})", labels="; ".join(chosen)) if chosen else ""
 
 
 def _nonfinite(f, e, what, probe) -> Finding | None:
@@ -196,15 +196,16 @@ def _nonfinite(f, e, what, probe) -> Finding | None:
     if not bad.any() or not np.all(np.isfinite(e)):
         return None
     kinds = sorted({("NaN" if np.isnan(x) else "infinite") for x in f[bad]})
-    bad_text = " or ".join(kinds)
+    bad_text = tr("NaN or infinite") if len(kinds) == 2 else tr(kinds[0])
     if bad.all():
         return finding("nonfinite.all", what=what, bad=bad_text)
     for text, name, mask in _conditions(probe, f.shape):
         if np.array_equal(mask, bad):
+            where = tr(text, name=name)
             if probe.kinds.get(name) == "logits" and text.endswith("< 0"):
-                return finding("nonfinite.log_of_logit", what=what, bad=bad_text, where=text,
+                return finding("nonfinite.log_of_logit", what=what, bad=bad_text, where=where,
                                name=name)
-            return finding("nonfinite.where", what=what, bad=bad_text, where=text)
+            return finding("nonfinite.where", what=what, bad=bad_text, where=where)
     return finding("nonfinite.some", what=what, bad=bad_text, k=int(bad.sum()), n=bad.size,
                    which=_which(probe, bad))
 
@@ -214,45 +215,46 @@ def _named_factors(probe: Probe):
     """(factor, text, meaning, fix) for the factors that mean something."""
     ln2, ln10 = math.log(2.0), math.log(10.0)
     out = [
-        (2.0, "twice", "a factor 2 too many (or a 1/2 missing)",
-         "Look for a 2 that should not be there, or a missing 1/2."),
-        (0.5, "half", "a factor 1/2 too many (or a 2 missing)",
-         "Look for a 1/2 that should not be there, or a missing factor 2."),
-        (1 / ln2, "1/ln 2 ≈ 1.443 times", "you used log base 2 where the natural log is "
-         "wanted", "Use np.log (natural log, nats), not np.log2."),
-        (ln2, "ln 2 ≈ 0.693 times", "you used the natural log where log base 2 is wanted",
-         "Use np.log2 (bits), or divide by np.log(2)."),
-        (1 / ln10, "1/ln 10 ≈ 0.434 times", "you used log base 10 where the natural log is "
-         "wanted", "Use np.log, not np.log10."),
-        (ln10, "ln 10 ≈ 2.303 times", "you used the natural log where log base 10 is wanted",
-         "Use np.log10."),
+        (2.0, tr("twice"), tr("a factor 2 too many (or a 1/2 missing)"),
+         tr("Look for a 2 that should not be there, or a missing 1/2.")),
+        (0.5, tr("half"), tr("a factor 1/2 too many (or a 2 missing)"),
+         tr("Look for a 1/2 that should not be there, or a missing factor 2.")),
+        (1 / ln2, tr("1/ln 2 ≈ 1.443 times"), tr("you used log base 2 where the natural log is "
+         "wanted"), tr("Use np.log (natural log, nats), not np.log2.")),
+        (ln2, tr("ln 2 ≈ 0.693 times"), tr("you used the natural log where log base 2 is "
+         "wanted"), tr("Use np.log2 (bits), or divide by np.log(2).")),
+        (1 / ln10, tr("1/ln 10 ≈ 0.434 times"), tr("you used log base 10 where the natural log "
+         "is wanted"), tr("Use np.log, not np.log10.")),
+        (ln10, tr("ln 10 ≈ 2.303 times"), tr("you used the natural log where log base 10 is "
+         "wanted"), tr("Use np.log10.")),
     ]
     for name, n in probe.counts.items():
-        n = int(n)
+        n, f = int(n), {"n": n, "m": int(n) - 1, "name": tr(name)}
         if n < 2:
             continue
         out += [
-            (float(n), f"{n} times", f"a sum over the {n} {name} where their mean is wanted",
-             f"Average over the {name} (np.mean) instead of summing."),
-            (1.0 / n, f"1/{n} times", f"a mean over the {n} {name} where their sum is wanted",
-             f"Sum over the {name} (np.sum) instead of averaging."),
-            (n / (n - 1), f"{n}/{n - 1} times", f"a division by n - 1 = {n - 1} where n = {n} "
-             f"is wanted (the {name})", f"Divide by n = {n}, not n - 1."),
-            ((n - 1) / n, f"{n - 1}/{n} times", f"a division by n = {n} where n - 1 = {n - 1} "
-             f"is wanted (the {name})", f"Divide by n - 1 = {n - 1}, not n."),
+            (float(n), tr("{n} times", **f), tr("a sum over the {n} {name} where their mean is "
+             "wanted", **f), tr("Average over the {name} (np.mean) instead of summing.", **f)),
+            (1.0 / n, tr("1/{n} times", **f), tr("a mean over the {n} {name} where their sum is "
+             "wanted", **f), tr("Sum over the {name} (np.sum) instead of averaging.", **f)),
+            (n / (n - 1), tr("{n}/{m} times", **f), tr("a division by n - 1 = {m} where n = {n} "
+             "is wanted (the {name})", **f), tr("Divide by n = {n}, not n - 1.", **f)),
+            ((n - 1) / n, tr("{m}/{n} times", **f), tr("a division by n = {n} where n - 1 = {m} "
+             "is wanted (the {name})", **f), tr("Divide by n - 1 = {m}, not n.", **f)),
         ]
     return out
 
 
 def _named_offsets(probe: Probe):
     ln2, half_log_2pi = math.log(2.0), 0.5 * math.log(2 * math.pi)
-    out = [(ln2, "log 2", "Look for a log 2 term you added or dropped."),
-           (math.log(4.0), "log 4", "Look for a log 4 = 2 log 2 term you added or dropped."),
-           (half_log_2pi, "0.5 * log(2 pi), the Gaussian's normaliser",
-            "Check the -0.5 * log(2 * pi * sigma**2) term."),
-           (1.0, "1", "Look for a + 1 or - 1 too many or missing.")]
+    out = [(ln2, "log 2", tr("Look for a log 2 term you added or dropped.")),
+           (math.log(4.0), "log 4", tr("Look for a log 4 = 2 log 2 term you added or dropped.")),
+           (half_log_2pi, tr("0.5 * log(2 pi), the Gaussian's normaliser"),
+            tr("Check the -0.5 * log(2 * pi * sigma**2) term.")),
+           (1.0, "1", tr("Look for a + 1 or - 1 too many or missing."))]
     for name, n in probe.counts.items():  # the same constant once per example
-        out += [(n * value, f"{n} x {meaning}, once for each of the {n} {name}", fix)
+        out += [(n * value, tr("{n} x {meaning}, once for each of the {n} {name}", n=n,
+                               meaning=meaning, name=tr(name)), fix)
                 for value, meaning, fix in list(out[:3]) if n >= 2]
     return out
 
@@ -275,7 +277,7 @@ def _value_relations(f, e, what, probe) -> Finding | None:
     if varies and np.all(np.isfinite(d)) and not _varies(d):
         off = float(np.median(d))
         if abs(off) > ATOL:
-            direction = "above" if off > 0 else "below"
+            direction = tr("above") if off > 0 else tr("below")
             for value, meaning, fix in _named_offsets(probe):
                 if math.isclose(abs(off), value, rel_tol=1e-4):
                     return finding("value.offset_named", offset=_g(abs(off)), direction=direction,
@@ -441,7 +443,7 @@ def _partial(f, e, what, probe) -> Finding | None:
         return None
     for text, _name, mask in _conditions(probe, f.shape):
         if np.array_equal(mask, ok):
-            return finding("value.partial_where", where=text, what=what)
+            return finding("value.partial_where", where=tr(text, name=_name), what=what)
     if ok.size >= 2:
         return finding("value.partial", k=int(ok.sum()), n=ok.size, which=_which(probe, ok),
                        what=what)
@@ -459,7 +461,7 @@ def diagnose(found, expected, probe: Probe | None = None, relations: Sequence[Re
     ``relations`` (the check's own, e.g. from :func:`known`) are tried first; then the shape
     relations when the shapes differ, else the general value relations.
     """
-    probe = probe or Probe()
+    probe, what = probe or Probe(), tr(what)
     with np.errstate(all="ignore"):
         f = np.asarray(found, dtype=np.float64)
         e = np.asarray(expected, dtype=np.float64)
@@ -494,12 +496,14 @@ def explain(found, expected, what: str, probe: Probe | None = None,
 
     f = np.asarray(found)
     e = np.asarray(expected)
+    what = tr(what)
     if f.shape == e.shape and np.issubdtype(f.dtype, np.number) and np.allclose(
             f.astype(np.float64), e.astype(np.float64), rtol=rtol, atol=atol):
         return
     hit = diagnose(f, e, probe, relations, what)
     if f.shape != e.shape:
-        exp_text, found_text = f"shape {e.shape}", f"shape {f.shape}"
+        exp_text, found_text = tr("shape {shape}", shape=e.shape), tr("shape {shape}",
+                                                                       shape=f.shape)
     else:
         exp_text, found_text = _short(e), _short(f)
     if hit is None:

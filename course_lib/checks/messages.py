@@ -1,14 +1,38 @@
-"""The words of the checks' framework messages, keyed by id (every chapter).
+"""The words of the checks' messages in every language they speak (every chapter).
 
-Each text is a :meth:`str.format` template. :func:`say` looks a key up in the learner's language
-and falls back to English, so a translated edition adds ``TEXTS["zh"] = {...}`` with the same
-keys and sets :data:`LANG` (or passes ``lang=``); no check changes. A key ``"x.hint"`` holds the
-hint that goes with message ``"x"``.
+Two kinds of text, one catalogue (:mod:`course_lib.checks.zh` holds the Chinese of both):
+
+* the framework's and the general diagnosis's messages, keyed by id in :data:`TEXTS`
+  (``say("call.none", exercise=...)``); a key ``"x.hint"`` holds the hint of message ``"x"``;
+* each chapter's own messages, written in English where the check is, and looked up by that
+  English text: ``tr("Return exactly n = {n} samples.", n=n)``. :class:`~course_lib.checks.Failure`
+  passes its message, expected, found and hint through :func:`tr`, so a literal message needs no
+  wrapping; one with values is a template whose fields are formatted in after the look-up.
+
+Both are :meth:`str.format` templates, and a translation has the same placeholders as its
+English (tests/test_checks_zh.py enforces it, and that every English text the checks use has a
+Chinese one). This is gettext's model (the English text is the message id) as plain Python
+dicts rather than ``.po``/``.mo`` files: no compile step, no extra dependency, the catalogue is
+importable data that the tests can walk, and two languages do not need plural forms.
+
+The language is the session's (:func:`set_language`, the same switch as ``cl.set_language``;
+``"en"`` by default, and the Chinese notebooks' setup cells set ``"zh"``) unless a call passes
+``lang=``; inside one check :func:`language` holds it. Library errors (a wrong exercise id, an unknown language) stay in
+English, like Keras's.
 """
 
 from __future__ import annotations
 
-LANG = "en"
+import contextlib
+import contextvars
+
+from course_lib import language as course_language
+from course_lib.checks import zh
+
+LANGUAGES = course_language.LANGUAGES
+"""The languages the feedback speaks (the course's, :mod:`course_lib.language`)."""
+
+_ACTIVE: contextvars.ContextVar[str | None] = contextvars.ContextVar("checks_lang", default=None)
 
 TEXTS: dict[str, dict[str, str]] = {"en": {
     # ------------------------------------------------------------------ framework
@@ -33,6 +57,30 @@ TEXTS: dict[str, dict[str, str]] = {"en": {
     "returned.not_numbers.hint": "Return a NumPy array (or a float): {expects}.",
     "expects.numbers": "numbers (a NumPy array or a float)",
     "passed": "Well done.",
+    "result.head": "{exercise}: {status}. ",
+    "label_colon": ": ",
+    "label_expected": "Expected",
+    "label_found": "Found",
+    "label_hint": "Hint",
+    "status.passed": "passed",
+    "status.failed": "failed",
+    "status.todo": "not attempted yet",
+    # ------------------------------------------------------------------ what came back
+    "describe.bool": "the boolean {value}",
+    "describe.string": "the string {text}",
+    "describe.number": "the number {value}",
+    "describe.dict": "a dict with keys {keys}",
+    "describe.empty_dict": "an empty dict",
+    "describe.ragged_tuple": "a ragged tuple (its items have different lengths: {lengths})",
+    "describe.ragged_list": "a ragged list (its items have different lengths: {lengths})",
+    "describe.tuple_none": "a tuple of {n} values, some of them None",
+    "describe.list_none": "a list of {n} values, some of them None",
+    "describe.tuple": "a tuple of {n} values",
+    "describe.list": "a list of {n} values",
+    "describe.array": "an array of shape {shape} and dtype {dtype}",
+    "describe.shaped": "a value of type {type} with shape {shape}",
+    "describe.function": "a function ({name})",
+    "describe.object": "an object of type {type}",
     # ------------------------------------------------------------------ shapes
     "shape.scalar_sum": "{what}: you returned one number, the SUM of the {n} values the "
                         "exercise asks for.",
@@ -181,15 +229,74 @@ TEXTS: dict[str, dict[str, str]] = {"en": {
 }}
 
 
+TEXTS["zh"] = zh.BY_KEY
+
+BY_TEXT: dict[str, dict[str, str]] = {"zh": zh.BY_TEXT}
+"""The chapters' messages by language, keyed by their English text (English needs no table)."""
+
+
+def validate(lang: str) -> str:
+    """``lang`` if the feedback speaks it, else a ValueError that lists the languages."""
+    return course_language.check_language(lang)
+
+
+def set_language(lang: str) -> None:
+    """Make ``lang`` (``"en"`` or ``"zh"``) the language of every later check's feedback.
+
+    The same switch as ``cl.set_language`` (:mod:`course_lib.language`): the glossary follows it.
+    """
+    course_language.set_language(lang)
+
+
+def get_language() -> str:
+    """The language feedback is given in now: the running check's ``lang=``, else the
+    session's (:func:`course_lib.language.current`)."""
+    return _ACTIVE.get() or course_language.current()
+
+
+@contextlib.contextmanager
+def language(lang: str | None):
+    """Give feedback in ``lang`` (None: the session's) inside the ``with`` block; yields it."""
+    token = _ACTIVE.set(validate(lang or get_language()))
+    try:
+        yield _ACTIVE.get()
+    finally:
+        _ACTIVE.reset(token)
+
+
 def say(key: str, lang: str | None = None, **fields) -> str:
-    """The text of message ``key`` in ``lang`` (default :data:`LANG`), filled with ``fields``.
+    """The text of message ``key`` in ``lang`` (default :func:`get_language`), filled with
+    ``fields``.
 
     A language that lacks the key falls back to English; a key missing everywhere is a bug in
     the checks and raises ``KeyError``.
     """
-    table = TEXTS.get(lang or LANG, {})
-    template = table.get(key, TEXTS["en"][key])
-    return template.format(**fields)
+    lang = lang or get_language()
+    template = TEXTS.get(lang, {}).get(key, TEXTS["en"][key])
+    return template.format(**_translated(fields, lang))
+
+
+def tr(text: str, lang: str | None = None, **fields) -> str:
+    """``text`` (an English message of a chapter's checks) in ``lang`` (default
+    :func:`get_language`), with ``fields`` formatted in.
+
+    Text the catalogue does not know (a value, an error's first line, text already translated)
+    comes back as it is; without ``fields`` nothing is formatted. A string field that is itself
+    a catalogue text (``what="The densities"``) is translated too.
+    """
+    lang = lang or get_language()
+    if lang != "en" and text:
+        text = BY_TEXT.get(lang, {}).get(text, text)
+    return text.format(**_translated(fields, lang)) if fields else text
+
+
+def _translated(fields: dict, lang: str) -> dict:
+    """``fields`` with each string that is a catalogue text (a check's "what", a label) in
+    ``lang``; numbers, arrays and other strings stay as they are."""
+    if lang == "en":
+        return fields
+    table = BY_TEXT.get(lang, {})
+    return {k: table.get(v, v) if isinstance(v, str) else v for k, v in fields.items()}
 
 
 def has(key: str) -> bool:
