@@ -49,15 +49,19 @@ from course_lib.validation import (
 __all__ = [
     "DEFAULTS",
     "DESIGNS",
+    "SMALL",
     "ConditionalGAN",
+    "FunctionInput",
     "TrainAnimalsConfig",
     "build_conditional_gan",
     "conditional_discriminator",
     "conditional_generator",
     "format_per_class",
+    "obedience",
     "per_class_scores",
     "sample_classes",
     "train_animals",
+    "train_small",
 ]
 
 NUM_CLASSES = len(data.CLASS_NAMES)
@@ -72,19 +76,50 @@ DEFAULTS = {"design": "projection", "epochs": 25, "batch_size": 64, "seed": 0, "
 
 
 # ------------------------------------------------------------------------------ the networks
+class FunctionInput(layers.Layer):
+    """A generator's input layer that calls a NumPy function ``fn(z, labels)`` (chapter 6).
+
+    ``fn`` gets the batch's noise ``(n, latent_dim)`` float32 and labels ``(n,)`` int32 as NumPy
+    arrays and must return ``(n, latent_dim + num_classes)``: chapter 6's exercise 3 puts the
+    learner's ``conditional_input`` here. No gradient flows through it (none is needed: ``z``
+    and the labels are inputs, not weights).
+    """
+
+    def __init__(self, fn, width: int, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(fn):
+            raise TypeError(f"fn must be a function f(z, labels), got {type(fn).__name__}.")
+        self.fn, self.width = fn, check_positive_int("width", width)
+
+    def _numpy(self, z, labels):
+        return np.asarray(self.fn(z, labels), dtype=np.float32)
+
+    def call(self, z, labels):
+        out = tf.numpy_function(self._numpy, [z, labels], tf.float32, stateful=False)
+        return tf.ensure_shape(out, (None, self.width))
+
+    def compute_output_shape(self, z_shape, labels_shape):
+        return (z_shape[0], self.width)
+
+
 def conditional_generator(latent_dim: int = DEFAULTS["latent_dim"], width: int = 32,
-                          num_classes: int = NUM_CLASSES) -> keras.Model:
+                          num_classes: int = NUM_CLASSES, conditioning=None) -> keras.Model:
     """``G(z, y)``: chapter 5's DCGAN generator with the one-hot label concatenated to ``z``.
 
     Inputs ``[z (n, latent_dim), labels (n,) int]``; output ``(n, 28, 28, 1)`` in [-1, 1].
+    ``conditioning``: a NumPy function ``f(z, labels)`` that builds the first layer's input in
+    place of the built-in one-hot concatenation (:class:`FunctionInput`; exercise 3).
     """
     latent_dim = check_positive_int("latent_dim", latent_dim)
     width = check_positive_int("width", width)
     num_classes = check_positive_int("num_classes", num_classes, minimum=2)
     z = keras.Input(shape=(latent_dim,), name="z")
     y = keras.Input(shape=(), dtype="int32", name="label")
-    one_hot = layers.CategoryEncoding(num_classes, output_mode="one_hot", name="one_hot")(y)
-    h = layers.Concatenate(name="z_and_label")([z, one_hot])
+    if conditioning is None:
+        one_hot = layers.CategoryEncoding(num_classes, output_mode="one_hot", name="one_hot")(y)
+        h = layers.Concatenate(name="z_and_label")([z, one_hot])
+    else:
+        h = FunctionInput(conditioning, latent_dim + num_classes, name="z_and_label")(z, y)
     h = layers.Dense(7 * 7 * 2 * width, use_bias=False)(h)
     h = layers.ReLU()(layers.BatchNormalization()(h))
     h = layers.Reshape((7, 7, 2 * width))(h)
@@ -235,6 +270,58 @@ def build_conditional_gan(design: str = DEFAULTS["design"],
     gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
                 g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5))
     return gan
+
+
+# ------------------------------------------------------------------------------ a small run
+#: The small run of chapter 6's exercise 3 (check ``ch06.conditional_input``): four classes of
+#: unlike shape, trained briefly, then ``per_class`` seeded samples of each class classified.
+SMALL = {"classes": ("bear", "elephant", "giraffe", "zebra"), "epochs": 10, "width": 16,
+         "latent_dim": 32, "batch_size": 64, "learning_rate": 2e-3, "seed": 0,
+         "per_class": 100, "sample_seed": 1234}
+
+
+def train_small(conditioning=None, classes=SMALL["classes"], epochs: int = SMALL["epochs"],
+                images_per_class: int | None = None, seed: int = SMALL["seed"],
+                d_sees_label: bool = True) -> ConditionalGAN:
+    """A small projection conditional GAN trained on the images of ``classes`` (chapter 6).
+
+    ``conditioning``: the generator's input function ``f(z, labels)`` (:class:`FunctionInput`;
+    None: the built-in one-hot). Labels keep their ten-class numbers, so the reference
+    classifier can judge the samples (:func:`obedience`). ``images_per_class`` (default all
+    1,000) makes a smaller run for tests; ``d_sees_label=False`` hides the label from D, the
+    mistake that leaves G free to ignore it. Seeded: the same arguments give the same GAN.
+    """
+    keep = check_labels(list(classes), NUM_CLASSES, data.CLASS_NAMES)
+    epochs = check_positive_int("epochs", epochs)
+    images, labels = data.load_animal_shapes()
+    index = [np.flatnonzero(labels == k)[:images_per_class] for k in keep]
+    index = np.sort(np.concatenate(index))
+    runtime.set_seed(check_seed(seed))
+    width, latent_dim = SMALL["width"], SMALL["latent_dim"]
+    gen = conditional_generator(latent_dim, width, conditioning=conditioning)
+    disc = conditional_discriminator("projection", width)
+    if not d_sees_label:  # D is always shown class 0: it scores the image alone
+        x, y = keras.Input(shape=(28, 28, 1)), keras.Input(shape=(), dtype="int32")
+        disc = keras.Model([x, y], disc([x, keras.ops.zeros_like(y)]), name="label_blind")
+    gan = ConditionalGAN(gen, disc, latent_dim, seed=seed)
+    rate = SMALL["learning_rate"]
+    gan.compile(d_optimizer=keras.optimizers.Adam(rate, beta_1=0.5),
+                g_optimizer=keras.optimizers.Adam(rate, beta_1=0.5))
+    batch = min(SMALL["batch_size"], len(index))
+    gan.fit(images[index], labels[index], batch_size=batch, epochs=epochs, verbose=0)
+    return gan
+
+
+def obedience(gan: ConditionalGAN, classes=SMALL["classes"], per_class: int = SMALL["per_class"],
+              seed: int = SMALL["sample_seed"]) -> dict:
+    """``{class name: share}``: of ``per_class`` seeded samples asked for each class, the share
+    the reference classifier (``cl.evaluation.classify``) calls that class (chapter 6)."""
+    keep = check_labels(list(classes), NUM_CLASSES, data.CLASS_NAMES)
+    per_class = check_positive_int("per_class", per_class)
+    asked = np.repeat(keep, per_class).astype(np.int32)
+    z = np.random.default_rng(check_seed(seed)).standard_normal((len(asked), gan.latent_dim))
+    called = evaluation.classify(gan.generate(asked, z=z.astype(np.float32))).argmax(axis=1)
+    return {data.CLASS_NAMES[k]: float(np.mean(called[asked == k] == k)) for k in keep}
 
 
 # ------------------------------------------------------------------------------ measuring

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import course_lib as cl
+from course_lib.checks import Failure, ch06
 
 
 def run(exercise_id, answer):
@@ -25,12 +26,28 @@ def conditional_input_ref(z, labels):
     return np.concatenate([z, np.eye(10)[labels]], axis=1)
 
 
-def test_conditional_input_reference_passes():
+def label_ignored(z, labels):
+    return np.concatenate([z, np.zeros((len(z), 10))], axis=1)
+
+
+#: A run small enough for a test (250 images per class, 12 epochs): the reference scores
+#: about 58 % there, a label hidden from G or D about 20 %; chance is 25 %.
+TEST_RUN = {"images_per_class": 250, "epochs": 12}
+TEST_PASS_MARK = 0.4
+
+
+@pytest.fixture
+def probes_only(monkeypatch):
+    """The check without its training stage (that stage is tested at small size below)."""
+    monkeypatch.setattr(ch06, "trained_obedience", lambda answer: "trained: skipped")
+
+
+def test_conditional_input_reference_passes_the_probes(probes_only):
     result = run("ch06.conditional_input", conditional_input_ref)
-    assert result.passed is True, result.text()
+    assert result.passed is True and result.message == "trained: skipped", result.text()
 
 
-def test_conditional_input_with_keras_ops_passes():
+def test_conditional_input_with_keras_ops_passes_the_probes(probes_only):
     import keras
 
     def with_ops(z, labels):
@@ -49,10 +66,42 @@ def test_conditional_input_with_keras_ops_passes():
     (lambda z, y: np.concatenate([z, np.eye(11)[y]], axis=1), "wrong shape"),
     (lambda z, y: np.concatenate([z, 2 * np.eye(10)[y]], axis=1), "values are wrong"),
 ])
-def test_conditional_input_mistakes_are_named(answer, named):
+def test_conditional_input_mistakes_are_named_before_any_training(answer, named, monkeypatch):
+    def no_training(answer):
+        raise AssertionError("a wrong answer must fail on the probes, before training")
+
+    monkeypatch.setattr(ch06, "trained_obedience", no_training)
     result = run("ch06.conditional_input", answer)
     assert result.passed is False
     assert named in result.text()
+
+
+def test_trained_reference_obeys_the_label_at_small_size():
+    note = ch06.trained_obedience(conditional_input_ref, at_least=TEST_PASS_MARK, **TEST_RUN)
+    assert "classified as the animal asked for" in note and "chance 25%" in note, note
+
+
+@pytest.mark.parametrize(("conditioning", "d_sees_label"), [
+    (label_ignored, True),            # G never sees the label
+    (conditional_input_ref, False),   # D never sees it: G is free to ignore it
+], ids=["label ignored by G", "label ignored by D"])
+def test_trained_measurement_fails_when_the_label_is_ignored(conditioning, d_sees_label):
+    with pytest.raises(Failure) as failed:
+        ch06.trained_obedience(conditioning, at_least=TEST_PASS_MARK, d_sees_label=d_sees_label,
+                               **TEST_RUN)
+    assert "G does not obey the label" in failed.value.message
+    assert "chance: 25%" in failed.value.expected and "bear " in failed.value.found
+
+
+def test_trained_stage_names_a_function_that_fails_inside_the_model():
+    def only_small_batches(z, labels):  # right on the probes (n <= 6), wrong on a batch of 64
+        if len(z) > 10:
+            raise ValueError("too many rows")
+        return conditional_input_ref(z, labels)
+
+    with pytest.raises(Failure) as failed:
+        ch06.trained_obedience(only_small_batches, images_per_class=64, epochs=1)
+    assert "failed inside the generator: ValueError: too many rows" in failed.value.message
 
 
 # -------------------------------------------------------------------------- kl_weight

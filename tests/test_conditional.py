@@ -198,3 +198,16 @@ def test_class_rows_draws_one_row_per_class(tmp_path):
     assert ax.images[0].get_array().shape == (10 * 29 - 1, 3 * 29 - 1)
     path = cl.plotting.save_class_rows(images, labels, tmp_path / "rows.png")
     assert path.stat().st_size > 0
+
+
+def test_a_numpy_input_function_gives_the_built_in_generator():
+    def one_hot_input(z, labels):
+        return np.concatenate([z, np.eye(10)[labels]], axis=1)
+
+    built_in = conditional.conditional_generator(latent_dim=8, width=4)
+    mine = conditional.conditional_generator(latent_dim=8, width=4, conditioning=one_hot_input)
+    mine.set_weights(built_in.get_weights())
+    z, y = np.random.default_rng(0).normal(size=(5, 8)).astype(np.float32), np.arange(5) * 2
+    np.testing.assert_allclose(mine([z, y]), built_in([z, y]), atol=1e-6)
+    with pytest.raises(TypeError, match="fn must be a function"):
+        conditional.FunctionInput("concat", 18)
