@@ -113,20 +113,6 @@ def summarise(rows) -> list[dict]:
     return table
 
 
-def format_table(table) -> str:
-    def num(v):
-        return "-" if v is None else f"{v:.1f}"
-
-    lines = ["| loss | runs | ok | collapsed | diverged | FD min / median / max "
-             "| ms per G step | s per run |", "|---|---|---|---|---|---|---|---|"]
-    for t in table:
-        lines.append(f"| {t['loss']} | {t['runs']} | {t['ok']} | "
-                     f"{t['collapsed']} | {t['diverged']} | {num(t['fd_min'])} / "
-                     f"{num(t['fd_median'])} / {num(t['fd_max'])} | {t['ms_per_step']:.0f} | "
-                     f"{t['seconds_per_run']:.0f} |")
-    return "\n".join(lines)
-
-
 def train(args) -> list[dict]:
     """Every run of the experiment, in order: loss, then learning rate, then seed."""
     cl.cap_threads()
@@ -147,7 +133,8 @@ def train(args) -> list[dict]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--losses", nargs="+", type=parse_loss,
-                        default=[("non_saturating", None), ("wgan-gp", 5), ("wgan-gp", None)],
+                        default=[("non_saturating", None), ("wgan-gp", 5), ("wgan-gp", None),
+                                 ("hinge", None)],
                         help="loss names, each optionally with :N_CRITIC, e.g. wgan-gp:5 (the "
                              "paper's); without it, the recipe's (cl.recipes.LOSSES)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -174,7 +161,7 @@ def main(argv=None) -> int:
         row["status"] = classify(row, args.fd_bound, args.diversity_min)
     result.update(fd_bound=args.fd_bound, diversity_min=args.diversity_min,
                   table=summarise(rows), runs=rows)
-    print(format_table(result["table"]))
+    print(cl.evaluation.format_stability_table(result["table"]))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_json(args.out, result)
     print(f"wrote {args.out}")
