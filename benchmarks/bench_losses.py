@@ -16,15 +16,16 @@ without training.
 It prints one table (per loss: ok / collapsed / diverged counts, FD min / median / max over the
 runs that have one (all but NaN runs), milliseconds per generator step and training seconds per run) and
 writes every run and the table to a JSON file (default ``benchmarks/results/bench_losses.json``),
-which chapter 6 reads. Timings depend on the machine and its load: the file records
-``os.getloadavg()`` before and after. The chapter's reduced run (2 seeds; about 10 minutes on 2
-quiet cores):
+which chapter 6 reads (``cl.evaluation.format_stability_table`` prints its table,
+``cl.plotting.loss_stability`` draws its runs). Timings depend on the machine and its load: the
+file records ``os.getloadavg()`` before and after.
 
-    python benchmarks/bench_losses.py --seeds 0 1
-
-The full one, ``python benchmarks/bench_losses.py``, adds a third seed: 3 seeds x 3 learning
-rates per loss, each run 100 epochs (1,500 generator steps) of the article's MLP; ``--model
-dcgan`` trains the DCGAN instead (about 5 times the time).
+The default losses are the non-saturating loss, WGAN-GP with the paper's 5 critic steps and with
+the recipe's 1, and the hinge loss with its spectrally normalised critic (1 critic step). The
+full run, ``python benchmarks/bench_losses.py``: 3 seeds x 3 learning rates per loss, each run
+100 epochs (1,500 generator steps) of the article's MLP, 36 runs, about 10 minutes on 2 quiet
+cores. ``--seeds 0 1`` is a reduced run; ``--model dcgan`` trains the DCGAN instead (about 5
+times the time).
 """
 
 from __future__ import annotations
