@@ -16,15 +16,16 @@ without training.
 It prints one table (per loss: ok / collapsed / diverged counts, FD min / median / max over the
 runs that have one (all but NaN runs), milliseconds per generator step and training seconds per run) and
 writes every run and the table to a JSON file (default ``benchmarks/results/bench_losses.json``),
-which chapter 6 reads. Timings depend on the machine and its load: the file records
-``os.getloadavg()`` before and after. The chapter's reduced run (2 seeds; about 10 minutes on 2
-quiet cores):
+which chapter 6 reads (``cl.evaluation.format_stability_table`` prints its table,
+``cl.plotting.loss_stability`` draws its runs). Timings depend on the machine and its load: the
+file records ``os.getloadavg()`` before and after.
 
-    python benchmarks/bench_losses.py --seeds 0 1
-
-The full one, ``python benchmarks/bench_losses.py``, adds a third seed: 3 seeds x 3 learning
-rates per loss, each run 100 epochs (1,500 generator steps) of the article's MLP; ``--model
-dcgan`` trains the DCGAN instead (about 5 times the time).
+The default losses are the non-saturating loss, WGAN-GP with the paper's 5 critic steps and with
+the recipe's 1, and the hinge loss with its spectrally normalised critic (1 critic step). The
+full run, ``python benchmarks/bench_losses.py``: 3 seeds x 3 learning rates per loss, each run
+100 epochs (1,500 generator steps) of the article's MLP, 36 runs, about 10 minutes on 2 quiet
+cores. ``--seeds 0 1`` is a reduced run; ``--model dcgan`` trains the DCGAN instead (about 5
+times the time).
 """
 
 from __future__ import annotations
@@ -113,20 +114,6 @@ def summarise(rows) -> list[dict]:
     return table
 
 
-def format_table(table) -> str:
-    def num(v):
-        return "-" if v is None else f"{v:.1f}"
-
-    lines = ["| loss | runs | ok | collapsed | diverged | FD min / median / max "
-             "| ms per G step | s per run |", "|---|---|---|---|---|---|---|---|"]
-    for t in table:
-        lines.append(f"| {t['loss']} | {t['runs']} | {t['ok']} | "
-                     f"{t['collapsed']} | {t['diverged']} | {num(t['fd_min'])} / "
-                     f"{num(t['fd_median'])} / {num(t['fd_max'])} | {t['ms_per_step']:.0f} | "
-                     f"{t['seconds_per_run']:.0f} |")
-    return "\n".join(lines)
-
-
 def train(args) -> list[dict]:
     """Every run of the experiment, in order: loss, then learning rate, then seed."""
     cl.cap_threads()
@@ -147,7 +134,8 @@ def train(args) -> list[dict]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--losses", nargs="+", type=parse_loss,
-                        default=[("non_saturating", None), ("wgan-gp", 5), ("wgan-gp", None)],
+                        default=[("non_saturating", None), ("wgan-gp", 5), ("wgan-gp", None),
+                                 ("hinge", None)],
                         help="loss names, each optionally with :N_CRITIC, e.g. wgan-gp:5 (the "
                              "paper's); without it, the recipe's (cl.recipes.LOSSES)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -174,7 +162,7 @@ def main(argv=None) -> int:
         row["status"] = classify(row, args.fd_bound, args.diversity_min)
     result.update(fd_bound=args.fd_bound, diversity_min=args.diversity_min,
                   table=summarise(rows), runs=rows)
-    print(format_table(result["table"]))
+    print(cl.evaluation.format_stability_table(result["table"]))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_json(args.out, result)
     print(f"wrote {args.out}")

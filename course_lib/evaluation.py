@@ -76,6 +76,7 @@ __all__ = [
     "classify",
     "features",
     "format_score",
+    "format_stability_table",
     "format_table",
     "frechet_distance",
     "frechet_distance_from_stats",
@@ -657,6 +658,42 @@ def format_table(named_scores: dict, extra_rows: dict | None = None) -> str:
         lines.append(f"{label:{label_width}s}" + "".join(f"{float(v):>{width}.2f}"
                                                          for v in values))
     return "\n".join(lines)
+
+
+_STABILITY_COLUMNS = ("loss", "runs", "ok", "collapsed", "diverged", "FD min / median / max",
+                      "ms per G step", "s per run")
+
+
+def format_stability_table(table) -> str:
+    """Chapter 6's one table: per loss, how many runs were ok, collapsed or diverged, the spread
+    of their Fréchet distance and the cost of a generator step. ``table`` is the ``"table"`` of
+    ``benchmarks/bench_losses.py``'s JSON (one dict per loss). A Markdown table with padded
+    columns, so that it reads printed as well as rendered."""
+    table = list(table) if isinstance(table, (list, tuple)) else None
+    if not table or not all(isinstance(t, dict) for t in table):
+        raise TypeError("format_stability_table expects a non-empty list of dicts, e.g. "
+                        "json.load(f)['table'] from benchmarks/bench_losses.py's result.")
+    keys = {"loss", "runs", "ok", "collapsed", "diverged", "fd_min", "fd_median", "fd_max",
+            "ms_per_step", "seconds_per_run"}
+    missing = keys - set(table[0])
+    if missing:
+        raise ValueError(f"the table rows lack {sorted(missing)}. Pass the 'table' that "
+                         "benchmarks/bench_losses.py writes.")
+
+    def num(v):
+        return "-" if v is None else f"{v:.1f}"
+
+    rows = [[str(t["loss"]), str(t["runs"]), str(t["ok"]), str(t["collapsed"]),
+             str(t["diverged"]), f"{num(t['fd_min'])} / {num(t['fd_median'])} / {num(t['fd_max'])}",
+             f"{t['ms_per_step']:.0f}", f"{t['seconds_per_run']:.0f}"] for t in table]
+    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(_STABILITY_COLUMNS)]
+
+    def line(cells):
+        return "| " + " | ".join(f"{c:{'<' if i == 0 else '>'}{w}s}"
+                                 for i, (c, w) in enumerate(zip(cells, widths, strict=True))) + " |"
+
+    rule = "|" + "|".join("-" * (w + 1) + (":" if i else "-") for i, w in enumerate(widths)) + "|"
+    return "\n".join([line(_STABILITY_COLUMNS), rule, *map(line, rows)])
 
 
 # ------------------------------------------------------------------------------ callback

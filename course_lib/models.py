@@ -48,15 +48,22 @@ def mlp_generator(latent_dim: int = 100, hidden_units: int = 128) -> keras.Model
     )
 
 
-def mlp_discriminator(hidden_units: int = 128) -> keras.Model:
-    """The article's MLP discriminator 784 -> 128 -> 1, returning a logit (chapter 4)."""
+def mlp_discriminator(hidden_units: int = 128, norm: str | None = None) -> keras.Model:
+    """The article's MLP discriminator 784 -> 128 -> 1, returning a logit (chapter 4).
+
+    ``norm="spectral"`` wraps both dense layers in spectral normalisation (chapter 6's hinge
+    loss on the MLP); None, the default, is the article's network."""
     check_positive_int("hidden_units", hidden_units)
+    if norm not in (None, "spectral"):
+        raise ValueError(f"mlp_discriminator: unknown norm {norm!r}. Expected None or "
+                         "'spectral'.")
+    wrap = layers.SpectralNormalization if norm == "spectral" else (lambda layer: layer)
     return keras.Sequential(
         [
             keras.Input(shape=IMAGE_SHAPE, name="image"),
             layers.Flatten(),
-            layers.Dense(hidden_units, activation="relu"),
-            layers.Dense(1, name="logit"),
+            wrap(layers.Dense(hidden_units, activation="relu")),
+            wrap(layers.Dense(1, name="logit")),
         ],
         name="mlp_discriminator",
     )

@@ -20,6 +20,7 @@ __all__ = [
     "family_comparison",
     "image_grid",
     "loss_curves",
+    "loss_stability",
     "pairs_grid",
     "sample_size_curves",
     "save_class_rows",
@@ -251,3 +252,49 @@ def family_comparison(rows, axes=None):
         ax.legend(fontsize=8, loc="upper right")
     axes[1].set_xscale("log")
     return axes
+
+
+_STATUS_MARKERS = {"ok": "o", "collapsed": "v", "diverged": "x"}
+
+
+def loss_stability(result, ax=None):
+    """Chapter 6's experiment in one figure: every run's Fréchet distance (log scale) at each
+    learning rate, one colour per loss, the marker its verdict (o ok, v collapsed, x diverged),
+    a run without an FD (NaN) at the top, and the 'diverged' bound dashed. ``result`` is
+    ``benchmarks/bench_losses.py``'s JSON (a dict with ``"runs"`` and ``"fd_bound"``). Returns
+    the axes."""
+    if not isinstance(result, dict) or not isinstance(result.get("runs"), list) or not result["runs"]:
+        raise TypeError("loss_stability expects benchmarks/bench_losses.py's result: a dict "
+                        "with a non-empty list 'runs', e.g. json.load(f).")
+    runs = result["runs"]
+    missing = {"loss", "learning_rate", "fd", "status"} - set(runs[0])
+    if missing:
+        raise ValueError(f"the runs lack {sorted(missing)}. Pass the result that "
+                         "benchmarks/bench_losses.py writes.")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 4))
+    bound = float(result.get("fd_bound", 40.0))
+    names = list(dict.fromkeys(r["loss"] for r in runs))
+    rates = sorted({r["learning_rate"] for r in runs})
+    top = 1.5 * max([r["fd"] for r in runs if r["fd"] is not None] + [bound])
+    step = 0.7 / len(names)
+    for k, name in enumerate(names):
+        for r in (r for r in runs if r["loss"] == name):
+            x = rates.index(r["learning_rate"]) + step * (k - (len(names) - 1) / 2)
+            ax.scatter(x, top if r["fd"] is None else r["fd"], color=f"C{k % 10}", s=40,
+                       marker=_STATUS_MARKERS[r["status"]], zorder=3)
+    ax.axhline(bound, color="grey", lw=0.8, ls="--")
+    handles = [Line2D([], [], color=f"C{k % 10}", marker="s", ls="", label=n)
+               for k, n in enumerate(names)]
+    handles += [Line2D([], [], color="black", marker=m, ls="", label=s)
+                for s, m in _STATUS_MARKERS.items()]
+    handles.append(Line2D([], [], color="grey", lw=0.8, ls="--", label=f"'diverged' above FD {bound:g}"))
+    ax.set(xticks=range(len(rates)), xticklabels=[f"{v:g}" for v in rates], yscale="log",
+           xlim=(-0.5, len(rates) - 0.5), xlabel="Adam learning rate",
+           ylabel="FD of 1,000 samples (NaN: at the top)",
+           title="Each run's Fréchet distance, by loss and learning rate")
+    ax.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return ax

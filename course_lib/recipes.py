@@ -143,7 +143,8 @@ def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent
     if model == "mlp":
         if width is not None:
             raise ValueError("width applies to the DCGAN only; leave it out for model='mlp'.")
-        gen, disc = models.mlp_generator(latent_dim=latent_dim), models.mlp_discriminator()
+        norm = "spectral" if recipe["critic"] == "spectral" else None
+        gen, disc = models.mlp_generator(latent_dim=latent_dim), models.mlp_discriminator(norm=norm)
     else:
         size = {} if width is None else {"width": width}
         gen = models.dcgan_generator(latent_dim=latent_dim, **size)

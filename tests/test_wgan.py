@@ -192,6 +192,13 @@ def test_build_gan_picks_the_critic_optimizers_and_n_critic_of_the_loss():
     hinge = cl.recipes.build_gan("dcgan", width=4, loss="hinge", n_critic=2)
     assert any(type(x).__name__ == "SpectralNormalization" for x in hinge.discriminator.layers)
     assert hinge.n_critic == 2
+    mlp_hinge = cl.recipes.build_gan("mlp", loss="hinge")  # the MLP's critic is normalised too
+    assert [type(x).__name__ for x in mlp_hinge.discriminator.layers].count(
+        "SpectralNormalization") == 2
+    assert "SpectralNormalization" not in {
+        type(x).__name__ for x in cl.recipes.build_gan("mlp", loss="wgan-gp").discriminator.layers}
+    with pytest.raises(ValueError, match="unknown norm 'layer'"):
+        cl.models.mlp_discriminator(norm="layer")
     with pytest.raises(ValueError, match="Unknown loss 'wgan'. Expected one of"):
         cl.recipes.build_gan("mlp", loss="wgan")
 
