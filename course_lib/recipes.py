@@ -61,6 +61,7 @@ and :class:`course_lib.training.HistoryWriter` write the rest.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -449,6 +450,8 @@ def _train_cats_locked(config, run, resume, progress, data_dir, callbacks,
         workers.sync()  # every worker got this far
     with strategy.scope():
         model = _built(config, workers)
+    with strategy.scope() if workers is None else contextlib.nullcontext():
+        # (multi-worker: a variable made in the scope is a collective the others must join)
         start = runs.restore_for_resume(model, out, config.learning_rate, resume)
     _write_config(run, model, config, strategy.num_replicas_in_sync, workers)
     if workers is not None:
