@@ -112,7 +112,14 @@ SCRIPT = textwrap.dedent("""
     result["metrics_diff"] = max(abs(a - b) for key in histories[0]
                                  for a, b in zip(histories[0][key], histories[1][key]))
     print("RESULT " + json.dumps(result), flush=True)
-    sys.exit(cl.tools.cli.main(sys.argv[1:]))
+
+    built = []  # the command's model, to compare the two workers' weights at the end
+    build_model = cl.recipes.build_model
+    cl.recipes.build_model = lambda config: built.append(build_model(config)) or built[-1]
+    rc = cl.tools.cli.main(sys.argv[1:])
+    final = [w for net in (built[-1].generator, built[-1].discriminator) for w in net.get_weights()]
+    print("WEIGHTS " + json.dumps([float(np.abs(w).sum()) for w in final]), flush=True)
+    sys.exit(rc)
 """)
 
 
@@ -187,6 +194,8 @@ def runs(tmp_path_factory):
         line = next(x for x in r["stdout"].splitlines() if x.startswith("RESULT "))
         r["result"] = json.loads(line[len("RESULT "):])
         r["summary"] = json.loads(next(x for x in r["stdout"].splitlines() if x.startswith("{")))
+        line = next(x for x in r["stdout"].splitlines() if x.startswith("WEIGHTS "))
+        r["weights"] = json.loads(line[len("WEIGHTS "):])
     return {"run": run, "tmp": tmp, "workers": workers, "killed": first, "kept": kept,
             "resumed": second}
 
@@ -210,6 +219,9 @@ def test_the_resumed_run_continues_from_the_last_checkpoint_on_both_workers(runs
         assert (s["workers"], s["worker"], s["replicas"]) == (2, index, 2)
     history = json.loads((runs["run"] / "history.json").read_text())
     assert [row["epoch"] for row in history] == list(range(1, kept + 2))
+    # worker 1 took the chief's restored state (the chief reads --out) and kept in step
+    chief, other = (r["weights"] for r in runs["resumed"])
+    assert other == pytest.approx(chief, rel=1e-6)
     config = json.loads((runs["run"] / "config.json").read_text())
     assert (config["strategy"], config["replicas"], config["workers"]) == ("multi-worker", 2, 2)
     assert (config["epochs"], config["model"]) == (kept + 1, "mlp")
