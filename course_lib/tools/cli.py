@@ -103,10 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="discard the run already in --out and start a new one")
     t.add_argument("--strategy", choices=["default", "mirrored", "multi-worker"],
                    help="'mirrored': data-parallel training on all GPUs (or all logical CPUs) "
-                        "with tf.distribute.MirroredStrategy; 'multi-worker': on several "
-                        "machines with tf.distribute.MultiWorkerMirroredStrategy, the same "
-                        "command on each, the machines taken from TF_CONFIG (only the chief "
-                        "writes --out)")
+                        "with tf.distribute.MirroredStrategy; 'multi-worker': on the machines in "
+                        "TF_CONFIG, the same command on each (only the chief writes --out)")
     t.add_argument("--data-dir", default=None, help="an alternative copy of the data files")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_train_animals(sub)
@@ -277,12 +275,9 @@ def _dispatch(args) -> int:
                                  keep_executed=args.keep_executed,
                                  solutions=not args.without_solutions)
             print(f"site: {summary['out']}/index.html ({len(summary['pages'])} pages)")
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, rundir.WorkerLostError) as exc:  # lost worker: exit 3
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except rundir.WorkerLostError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 3
+        return 3 if isinstance(exc, rundir.WorkerLostError) else 2
     except OSError as exc:  # a missing folder, a full disk, no permission: not a crash
         print(f"error: {files.describe_os_error(exc)}", file=sys.stderr)
         return 2
