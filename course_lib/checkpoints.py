@@ -35,8 +35,8 @@ from course_lib import compat
 from course_lib.files import StorageError, describe_os_error, write_text
 from course_lib.validation import check_positive_int
 
-__all__ = ["GANCheckpoint", "RunCheckpoint", "latest_epoch", "layer_rng_states", "restore",
-           "save"]
+__all__ = ["GANCheckpoint", "RunCheckpoint", "latest_epoch", "layer_rng_states",
+           "model_variables", "restore", "save"]
 
 #: The checkpoint files are ``gan-N.*`` for every family: the name predates the other
 #: families and is kept so that existing runs resume.
@@ -94,6 +94,12 @@ def _all_vars(model) -> list:
     """Every variable a checkpoint of ``model`` holds, in the order of its items."""
     return [v for name, item in model.checkpoint_items().items()
             for v in _variables(item, f"[{name!r}]")]
+
+
+def model_variables(model) -> list:
+    """Every variable a checkpoint of ``model`` holds (its ``checkpoint_items()``), in a fixed
+    order: the state a multi-worker run's chief hands to the other workers (chapter 5)."""
+    return _all_vars(model)
 
 
 def layer_rng_states(**networks) -> dict:

@@ -61,8 +61,13 @@ and :class:`course_lib.training.HistoryWriter` write the rest.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import json
+import os
+import re
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +77,7 @@ import keras
 import tensorflow as tf
 
 from course_lib import (
+    checkpoints,
     data,
     families,
     models,
@@ -85,7 +91,8 @@ from course_lib.files import write_json
 from course_lib.validation import check_learning_rate, check_positive_int, check_seed
 
 __all__ = ["DCGAN_DEFAULTS", "DEFAULTS", "FAMILIES", "LOSSES", "MLP_DEFAULTS",
-           "TrainCatsConfig", "build_gan", "build_model", "make_strategy", "train_cats"]
+           "TrainCatsConfig", "build_gan", "build_model", "make_strategy", "multi_worker_ready",
+           "train_cats"]
 
 FAMILIES = families.FAMILIES
 #: The command line's name for a run of :func:`train_cats`, and what its ``--resume`` may change.
@@ -118,7 +125,7 @@ LOSSES = {
     "hinge": {"critic": "spectral", "betas": (0.0, 0.9), "n_critic": 1,
               "learning_rate": 2e-4, "epochs": 400},
 }
-STRATEGIES = ("default", "mirrored")
+STRATEGIES = ("default", "mirrored", "multi-worker")
 #: The config fields a family's DEFAULTS may set; the last two are optional.
 FAMILY_FIELDS = ("epochs", "batch_size", "learning_rate", "latent_dim", "width")
 
@@ -184,13 +191,21 @@ def make_strategy(name: str):
     """The ``tf.distribute`` strategy for ``--strategy`` (chapter 5, multi-GPU training).
 
     ``"mirrored"`` replicates the models on every GPU, or, without GPUs, on every logical CPU
-    device (tests configure two); ``"default"`` is the usual single-device strategy. The same
+    device (tests configure two); ``"default"`` is the usual single-device strategy;
+    ``"multi-worker"`` is ``tf.distribute.MultiWorkerMirroredStrategy`` over the machines that
+    the ``TF_CONFIG`` environment variable lists (every GPU of each, else its CPU). The same
     devices always give the same strategy object.
+
+    A multi-worker strategy must be made before TensorFlow runs anything else in the process
+    (``train-cats`` makes it first); made later, it is a ``ValueError`` that says so.
     """
+    if name == "multi-worker":
+        return _multi_worker_strategy()
     if name == "default":
         return tf.distribute.get_strategy()
     if name != "mirrored":
-        raise ValueError(f"Unknown strategy {name!r}. Expected 'default' or 'mirrored'.")
+        raise ValueError(f"Unknown strategy {name!r}. Expected 'default' or 'mirrored' (one "
+                         "machine), or 'multi-worker' (several).")
     devices = [d.name for d in tf.config.list_logical_devices("GPU")]
     devices = tuple(devices or [d.name for d in tf.config.list_logical_devices("CPU")])
     # One strategy per set of devices and process: two MirroredStrategy objects in one process
@@ -201,6 +216,83 @@ def make_strategy(name: str):
 
 
 _STRATEGIES: dict = {}
+
+
+def _multi_worker_strategy():
+    """The process's one ``MultiWorkerMirroredStrategy``, its cluster checked first."""
+    _Cluster.from_env()  # a missing or wrong TF_CONFIG is a ValueError, not a lone worker
+    if "multi-worker" not in _STRATEGIES:
+        try:
+            strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        except RuntimeError as exc:
+            if "program startup" not in str(exc):
+                raise
+            raise ValueError(
+                "--strategy multi-worker must be set up before TensorFlow runs anything else "
+                "in the process, and TensorFlow has already run operations here. Run train-cats "
+                "from the command line, or call cl.recipes.make_strategy('multi-worker') first "
+                "thing in a fresh Python process."
+            ) from None
+        _STRATEGIES["multi-worker"] = strategy
+    return _STRATEGIES["multi-worker"]
+
+
+@dataclass(frozen=True)
+class _Cluster:
+    """The machines of a multi-worker run, from ``TF_CONFIG``: ``tasks`` like ``("worker", 0,
+    "10.0.0.1:2222")``, the chief first, and this process's position among them."""
+
+    tasks: tuple
+    me: int
+
+    HELP: ClassVar[str] = (
+        'Set it on every machine to {"cluster": {"worker": ["HOST0:PORT", "HOST1:PORT"]}, '
+        '"task": {"type": "worker", "index": I}}, the same list everywhere and I the '
+        "machine's own position in it (README: Several machines)."
+    )
+
+    @classmethod
+    def from_env(cls) -> _Cluster:
+        text = os.environ.get("TF_CONFIG", "")
+        if not text.strip():
+            raise ValueError("--strategy multi-worker takes its machines from the TF_CONFIG "
+                             f"environment variable, which is not set. {cls.HELP}")
+        try:
+            spec = json.loads(text)
+            jobs, task = spec["cluster"], spec["task"]
+            kind, index = task["type"], task["index"]
+            tasks = tuple((job, i, str(address)) for job in ("chief", "worker")
+                          for i, address in enumerate(jobs.get(job) or ()))
+            me = [(job, i) for job, i, _ in tasks].index((kind, index))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise ValueError(
+                f"TF_CONFIG does not describe this machine's place in a cluster (got "
+                f"{text[:200]!r}): expected a JSON object with a 'cluster' of 'worker' (and "
+                f"optionally 'chief') addresses and this machine's 'task' among them. "
+                f"{cls.HELP}"
+            ) from None
+        return cls(tasks, me)
+
+    def name(self, position: int) -> str:
+        job, i, address = self.tasks[position]
+        return f"{job} {i} ({address})"
+
+
+def multi_worker_ready(model):
+    """``model``, with the logs of its ``train_step`` shaped ``(1,)`` for ``fit`` under
+    ``tf.distribute.MultiWorkerMirroredStrategy`` (chapter 5, several machines).
+
+    Keras 3 reduces a multi-worker step's logs with ``strategy.reduce("MEAN", value, axis=0)``,
+    which fails on the scalars every family logs; the mean over the replicas of the ``(1,)``
+    logs is the scalar, so the logs ``fit`` reports are unchanged.
+    """
+    step = model.train_step
+
+    def train_step(data):
+        return {name: tf.reshape(value, (1,)) for name, value in step(data).items()}
+
+    model.train_step = train_step
+    return model
 
 
 # ------------------------------------------------------------------ the train-cats run
@@ -328,30 +420,43 @@ def train_cats(config: TrainCatsConfig, out_dir, resume: bool = False, progress:
     ``out_dir`` is locked for the run (one writer) and never silently overwritten: a folder
     that holds a run is continued with ``resume`` or discarded with ``overwrite``, a non-empty
     folder that is not a run is refused (:mod:`course_lib.rundir`).
+
+    With ``strategy="multi-worker"`` every machine of the cluster (``TF_CONFIG``) calls this
+    with the same arguments; only the chief locks and writes ``out_dir`` (and runs
+    ``callbacks`` and the progress bar), the others write nothing there. A worker that stops
+    answering ends the run on every other one with a :class:`course_lib.rundir.WorkerLostError`
+    naming the last good checkpoint.
     """
     if not isinstance(config, TrainCatsConfig):
         raise TypeError(f"config must be a TrainCatsConfig, got {type(config).__name__}. "
                         "Build one with cl.recipes.TrainCatsConfig(epochs=...).")
+    if config.strategy == "multi-worker":
+        return _train_cats_multi_worker(config, out_dir, resume, progress, data_dir, callbacks,
+                                        overwrite)
     with rundir.open_run(out_dir, resume=resume, overwrite=overwrite) as run:
         return _train_cats_locked(config, run, resume, progress, data_dir, callbacks)
 
 
-def _train_cats_locked(config, run, resume, progress, data_dir, callbacks) -> dict:
-    """:func:`train_cats` in its locked, decided run directory ``run``."""
+def _train_cats_locked(config, run, resume, progress, data_dir, callbacks,
+                       workers=None) -> dict:
+    """:func:`train_cats` in its locked, decided run directory ``run`` (a multi-worker run's
+    chief passes its ``workers``, who take the same steps)."""
     out = run.path
     runs.check_resume_settings(out, config, resume, COMMAND)
-    cats = data.load_cats(value_range=(-1.0, 1.0), data_dir=data_dir)
-    if config.batch_size > len(cats):
-        default = families.get(config.model).default_settings()["batch_size"]
-        raise ValueError(f"--batch-size {config.batch_size} is larger than the {len(cats)} "
-                         f"cats. Use a batch size of at most 1000 ({default} is the default).")
+    cats = _load_cats(config, data_dir)
     _check_memory(config)
     runtime.set_seed(config.seed, deterministic=True)  # after the checks: global state
     strategy = _replicated(config)
+    if workers is not None:
+        workers.sync()  # every worker got this far
     with strategy.scope():
-        model = build_model(config)
+        model = _built(config, workers)
+    with strategy.scope() if workers is None else contextlib.nullcontext():
+        # (multi-worker: a variable made in the scope is a collective the others must join)
         start = runs.restore_for_resume(model, out, config.learning_rate, resume)
-    _write_config(run, model, config, strategy.num_replicas_in_sync)
+    _write_config(run, model, config, strategy.num_replicas_in_sync, workers)
+    if workers is not None:
+        start = workers.sync(start)  # the others take the chief's state
     t0 = time.perf_counter()
     if start < config.epochs:
         history = training.HistoryWriter(out / "history.json", rundir.earlier_history(out, start))
@@ -363,9 +468,29 @@ def _train_cats_locked(config, run, resume, progress, data_dir, callbacks) -> di
     seconds = time.perf_counter() - t0
     trained = max(start, config.epochs)  # the epochs the weights have seen
     _write_samples(model, out, config, trained)
+    if workers is not None:
+        workers.sync()  # the others end with the chief
     return {"out": str(out), "start_epoch": start, "epochs": config.epochs,
             "trained_epochs": trained, "replicas": strategy.num_replicas_in_sync,
-            "train_seconds": round(seconds, 1)}
+            "train_seconds": round(seconds, 1), **_worker_summary(workers)}
+
+
+def _load_cats(config, data_dir):
+    """The cats in [-1, 1], checked to hold at least one batch."""
+    cats = data.load_cats(value_range=(-1.0, 1.0), data_dir=data_dir)
+    if config.batch_size > len(cats):
+        default = families.get(config.model).default_settings()["batch_size"]
+        raise ValueError(f"--batch-size {config.batch_size} is larger than the {len(cats)} "
+                         f"cats. Use a batch size of at most 1000 ({default} is the default).")
+    return cats
+
+
+def _built(config, workers):
+    """The run's compiled model, in the strategy's scope (entered by the caller)."""
+    model = build_model(config)
+    if workers is not None:
+        workers.model = multi_worker_ready(model)
+    return model
 
 
 def _replicated(config):
@@ -384,15 +509,182 @@ def _replicated(config):
     return strategy
 
 
-def _fit(model, cats, config, start, out, callbacks, progress):
+def _fit(model, cats, config, start, out, callbacks, progress, checkpoint_dir=None):
     """Epochs ``start .. config.epochs - 1``, checkpointed; a divergence says how to go on."""
     ds = data.as_dataset(cats, config.batch_size, seed=config.seed, epochs=config.epochs,
                          start_epoch=start)
+    if config.strategy == "multi-worker":  # each worker takes its replicas' part of each batch
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = (
+            tf.data.experimental.AutoShardPolicy.DATA)
+        ds = ds.with_options(options)
     game = "" if config.loss in (None, "non_saturating") else f" ({config.loss})"
     runs.fit_checkpointed(model, ds, config=config, start=start,
                           steps_per_epoch=len(cats) // config.batch_size, out=out,
                           command=COMMAND, callbacks=callbacks,
-                          progress=f"{config.model}{game} on cats" if progress else None)
+                          progress=f"{config.model}{game} on cats" if progress else None,
+                          checkpoint_dir=checkpoint_dir)
+
+
+# ------------------------------------------------------------------ several machines
+def _train_cats_multi_worker(config, out_dir, resume, progress, data_dir, callbacks,
+                             overwrite) -> dict:
+    """:func:`train_cats` on one machine of a multi-worker cluster: the chief as on one machine,
+    the others in step with it; a lost worker or a worker that refused ends every one."""
+    strategy = make_strategy("multi-worker")  # before any other TensorFlow operation
+    workers = _Workers(strategy, _Cluster.from_env())
+    try:
+        if not workers.chief:
+            return _train_cats_worker(config, out_dir, data_dir, workers)
+        with rundir.open_run(out_dir, resume=resume, overwrite=overwrite) as run:
+            return _train_cats_locked(config, run, resume, progress, data_dir, callbacks,
+                                      workers)
+    except tf.errors.OpError as exc:
+        if not _peer_lost(exc):
+            raise
+        raise workers.lost(exc, out_dir) from None
+    except BaseException:
+        workers.fail()
+        raise
+
+
+def _train_cats_worker(config, out_dir, data_dir, workers) -> dict:
+    """A non-chief worker's part: the chief's steps, with nothing written in ``out_dir``; its
+    checkpoints (every worker saves) go to a temporary folder removed at the end."""
+    cats = _load_cats(config, data_dir)
+    _check_memory(config)
+    runtime.set_seed(config.seed, deterministic=True)
+    strategy = _replicated(config)
+    workers.sync()
+    with strategy.scope():
+        model = _built(config, workers)
+    start = workers.sync(0)  # the chief's epoch and state
+    if start < config.epochs:
+        with tempfile.TemporaryDirectory(prefix="course_lib-worker-") as scratch:
+            _fit(model, cats, config, start, Path(out_dir), [], False,
+                 checkpoint_dir=Path(scratch) / "checkpoints")
+    workers.sync()
+    return {"out": str(out_dir), "start_epoch": start, "epochs": config.epochs,
+            "trained_epochs": max(start, config.epochs),
+            "replicas": strategy.num_replicas_in_sync, **_worker_summary(workers)}
+
+
+def _worker_summary(workers) -> dict:
+    if workers is None:
+        return {}
+    return {"workers": len(workers.cluster.tasks), "worker": workers.cluster.me}
+
+
+#: TensorFlow's words for a collective that a lost peer ended.
+_PEER_LOST = re.compile(r"Collective ops is aborted|unhealthy|coordination service|"
+                        r"Socket closed|Connection reset|failed to connect", re.IGNORECASE)
+
+
+def _peer_lost(exc) -> bool:
+    lost = (tf.errors.UnavailableError, tf.errors.AbortedError, tf.errors.CancelledError,
+            tf.errors.DeadlineExceededError)
+    return isinstance(exc, lost) or bool(_PEER_LOST.search(str(exc)))
+
+
+class _Workers:
+    """This process's part in a multi-worker run: its place in the ``cluster`` and three
+    meetings that keep the workers in step (collectives over ``strategy``).
+
+    1. before the models are built: every worker's checks passed;
+    2. after the chief restored its checkpoint: every worker takes the chief's epoch and its
+       model state (the others may not see ``--out``);
+    3. after the chief wrote its samples: the workers end together.
+
+    A worker that fails before a meeting still attends it, flagged, so that the others stop at
+    once with a message naming it instead of waiting for it.
+    """
+
+    def __init__(self, strategy, cluster: _Cluster):
+        self.strategy, self.cluster = strategy, cluster
+        self.chief = bool(strategy.extended.should_checkpoint)
+        self.meetings, self.model = 0, None
+
+    def sync(self, start: int = 0, failed: bool = False) -> int:
+        """Attend the next meeting; return the chief's ``start`` epoch (meeting 2)."""
+        n = len(self.cluster.tasks)
+        flags = tf.one_hot(self.cluster.me, n, on_value=int(failed), off_value=0, dtype=tf.int64)
+        values = [flags, tf.constant(start if self.chief else 0, tf.int64)]
+        state = self.meetings == 1
+        if state:
+            variables = checkpoints.model_variables(self.model)
+            values += [_wide(v) if self.chief else tf.zeros(v.shape, _wide(v).dtype)
+                       for v in variables]
+        self.meetings += 1
+        summed = _all_sum(self.strategy, values)
+        refused = [p for p, f in enumerate(summed[0].numpy()) if f and p != self.cluster.me]
+        if refused:
+            raise ValueError(
+                f"{', '.join(self.cluster.name(p) for p in refused)} of the multi-worker run "
+                "stopped before training; its own error message says why. Fix that, then "
+                "start every worker again with the same command."
+            )
+        if state and not self.chief:
+            for v, value in zip(variables, summed[2:], strict=True):
+                v.assign(tf.cast(value, v.dtype))
+        return int(summed[1].numpy())
+
+    def fail(self) -> None:
+        """Attend the pending meeting flagged, if it comes before training (else: nothing)."""
+        if self.meetings > 1 or (self.meetings == 1 and self.model is None):
+            return
+        try:
+            self.sync(failed=True)
+        except (ValueError, tf.errors.OpError):
+            pass
+
+    def lost(self, exc, out) -> rundir.WorkerLostError:
+        """The error that ends this worker's part when ``exc`` says a peer is gone."""
+        mine = self.cluster.tasks[self.cluster.me][:2]
+        named = {(job, int(i)) for job, i in re.findall(r"/job:(chief|worker)/(?:replica:\d+/)?"
+                                                        r"task:(\d+)", str(exc))}
+        gone = [p for p, (job, i, _) in enumerate(self.cluster.tasks)
+                if (job, i) in named and (job, i) != mine]
+        who = " and ".join(self.cluster.name(p) for p in gone) or "another worker"
+        if self.chief:
+            kept = checkpoints.latest_epoch(Path(out) / "checkpoints")
+            keeps = (f"The run in {out} keeps its checkpoint of epoch {kept}." if kept else
+                     f"The run in {out} has no checkpoint yet.")
+        else:
+            keeps = f"The chief's run in {out} keeps its last good checkpoint."
+        return rundir.WorkerLostError(
+            f"{who} stopped answering ({type(exc).__name__}), so the multi-worker run stopped. "
+            f"{keeps} Start every worker again with the same command and --resume: python -m "
+            f"course_lib {COMMAND.name} --strategy multi-worker --out {out} --resume (and the "
+            "run's other settings)."
+        )
+
+
+def _wide(variable):
+    """A variable's value in a type the workers can sum exactly: floats as they are, integers
+    as int64."""
+    value = tf.convert_to_tensor(variable)
+    return value if value.dtype.is_floating else tf.cast(value, tf.int64)
+
+
+def _all_sum(strategy, values) -> list:
+    """The sums over every replica of the cluster of ``values`` (this worker's tensors), one
+    all-reduce per dtype (a batch of mixed dtypes cannot be packed)."""
+    by_dtype: dict = {}
+    for i, value in enumerate(values):
+        by_dtype.setdefault(value.dtype.name, []).append(i)
+    order = sorted(by_dtype)
+
+    def replica_fn():
+        ctx = tf.distribute.get_replica_context()
+        return [ctx.all_reduce(tf.distribute.ReduceOp.SUM, [values[i] for i in by_dtype[d]])
+                for d in order]
+
+    summed = tf.function(lambda: strategy.run(replica_fn))()
+    out = [None] * len(values)
+    for dtype, sums in zip(order, summed, strict=True):
+        for i, value in zip(by_dtype[dtype], sums, strict=True):
+            out[i] = strategy.experimental_local_results(value)[0]
+    return out
 
 
 # ------------------------------------------------------------------ the run directory's files
@@ -409,13 +701,15 @@ def _check_memory(config: TrainCatsConfig) -> None:
                         default=family.default_settings()["latent_dim"])
 
 
-def _write_config(run, model, config: TrainCatsConfig, replicas: int) -> None:
-    """The run's first write: checked to fit on the disk, after an ``overwrite`` discards."""
+def _write_config(run, model, config: TrainCatsConfig, replicas: int, workers=None) -> None:
+    """The run's first write: checked to fit on the disk, after an ``overwrite`` discards. A
+    multi-worker run also records its number of ``workers``."""
     needs = rundir.estimate_bytes(config.num_samples, SAMPLE_SHAPE, model.count_params(),
                                   config.epochs)
     rundir.check_fits(run.path, needs)
     run.begin()  # an overwrite discards the old run only now
-    write_json(run.path / "config.json", {**config.to_dict(), "replicas": replicas})
+    machines = {} if workers is None else {"workers": len(workers.cluster.tasks)}
+    write_json(run.path / "config.json", {**config.to_dict(), "replicas": replicas, **machines})
 
 
 def _write_samples(model, out: Path, config: TrainCatsConfig, trained: int) -> None:

@@ -55,6 +55,7 @@ __all__ = [
     "RunLock",
     "StorageError",
     "Terminated",
+    "WorkerLostError",
     "atomic_write",
     "check_fits",
     "check_memory",
@@ -80,6 +81,11 @@ _UNREADABLE_LOCK_GRACE_S = 10.0
 
 class LockHeldError(ValueError):
     """Another process holds the run directory's lock."""
+
+
+class WorkerLostError(RuntimeError):
+    """A worker of a multi-worker run stopped answering, so the run stopped on the others; the
+    chief's run directory keeps its last good checkpoint (chapter 5, several machines)."""
 
 
 class Terminated(KeyboardInterrupt):

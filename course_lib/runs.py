@@ -96,11 +96,15 @@ def restore_for_resume(model, out: Path, learning_rate: float, resume: bool) -> 
 
 
 def fit_checkpointed(model, dataset, *, config, start: int, steps_per_epoch: int, out: Path,
-                     command: Command, callbacks=(), progress: str | None = None) -> None:
+                     command: Command, callbacks=(), progress: str | None = None,
+                     checkpoint_dir: Path | None = None) -> None:
     """Fit ``model`` on ``dataset`` for epochs ``start .. config.epochs - 1``, checkpointed
     into ``out/checkpoints`` after every epoch; ``progress`` is the progress bar's label (None:
-    no bar). A divergence keeps the last good checkpoint and says how to resume from it."""
-    ckpt_dir = Path(out) / "checkpoints"
+    no bar). A divergence keeps the last good checkpoint and says how to resume from it.
+
+    ``checkpoint_dir`` replaces ``out/checkpoints`` (a multi-worker run's other workers save
+    into a temporary folder: every worker saves, only the chief into ``out``)."""
+    ckpt_dir = Path(out) / "checkpoints" if checkpoint_dir is None else Path(checkpoint_dir)
     callbacks = [*callbacks, checkpoints.RunCheckpoint(ckpt_dir)]
     if progress is not None:
         callbacks.insert(0, training.ProgressBar(desc=progress))

@@ -29,7 +29,7 @@ def test_help_documents_the_strategy_and_global_batch(capsys):
         cli.main(["train-cats", "--help"])
     assert info.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
-    assert "{default,mirrored}" in text and "MirroredStrategy" in text
+    assert "{default,mirrored,multi-worker}" in text and "MirroredStrategy" in text
     assert "global batch size" in text
 
 

@@ -13,7 +13,8 @@ Commands:
 User mistakes are reported as one line on stderr and exit code 2, never a traceback; Ctrl-C
 exits with 130 and SIGTERM with 143, both saying how to resume. A run directory has one writer
 and is never silently overwritten (``course_lib.rundir``). ``train-cats --strategy mirrored``
-trains data-parallel on all GPUs (``--batch-size`` is the global batch).
+trains data-parallel on all GPUs (``--batch-size`` is the global batch), ``--strategy
+multi-worker`` on several machines (``TF_CONFIG``; only the chief writes ``--out``).
 """
 
 from __future__ import annotations
@@ -101,9 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="continue the run in --out from its latest checkpoint")
     t.add_argument("--overwrite", action="store_true",
                    help="discard the run already in --out and start a new one")
-    t.add_argument("--strategy", choices=["default", "mirrored"],
+    t.add_argument("--strategy", choices=["default", "mirrored", "multi-worker"],
                    help="'mirrored': data-parallel training on all GPUs (or all logical CPUs) "
-                        "with tf.distribute.MirroredStrategy")
+                        "with tf.distribute.MirroredStrategy; 'multi-worker': on the machines in "
+                        "TF_CONFIG, the same command on each (only the chief writes --out)")
     t.add_argument("--data-dir", default=None, help="an alternative copy of the data files")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_train_animals(sub)
@@ -239,8 +241,8 @@ def main(argv=None) -> int:
     Exit codes: 0 done, 1 ``make-exercises --check`` found stale notebooks (or ``translations
     --check`` found a problem), 2 an error (a bad
     setting, a run directory in use or not a run, a file that cannot be read or written),
-    130 Ctrl-C, 143 SIGTERM. After 130 or 143 the run continues from its last checkpoint with
-    ``--resume``.
+    3 a worker of a multi-worker run stopped answering, 130 Ctrl-C, 143 SIGTERM. After 3, 130
+    or 143 the run continues from its last checkpoint with ``--resume``.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -297,9 +299,9 @@ def _dispatch(args) -> int:
                                  keep_executed=args.keep_executed,
                                  solutions=not args.without_solutions)
             print(f"site: {summary['out']}/index.html ({len(summary['pages'])} pages)")
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, rundir.WorkerLostError) as exc:  # lost worker: exit 3
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return 3 if isinstance(exc, rundir.WorkerLostError) else 2
     except OSError as exc:  # a missing folder, a full disk, no permission: not a crash
         print(f"error: {files.describe_os_error(exc)}", file=sys.stderr)
         return 2
