@@ -72,6 +72,9 @@ import keras
 import tensorflow as tf
 
 from course_lib import (
+    augment as augment_lib,
+)
+from course_lib import (
     data,
     families,
     models,
@@ -97,7 +100,7 @@ FAMILIES = families.FAMILIES
 COMMAND = runs.Command("train-cats", ("--learning-rate", "--epochs", "--strategy"))
 #: The article's MLP GAN's settings (chapters 4-5): no moving average of its weights.
 MLP_DEFAULTS = {"epochs": 500, "batch_size": 64, "learning_rate": 5e-4, "latent_dim": 100,
-                "ema_decay": 0.0}
+                "ema_decay": 0.0, "augment": "none"}
 #: The case study's DCGAN, tuned for ~3 minutes on 2 CPU cores (chapter 5). A moving average
 #: of its generator's weights (``--ema-decay 0.999``) did not lower its FD there
 #: (``benchmarks/bench_cats_budget.py``), so it samples from the generator itself.
@@ -127,8 +130,9 @@ LOSSES = {
               "learning_rate": 2e-4, "epochs": 400},
 }
 STRATEGIES = ("default", "mirrored")
-#: The config fields a family's DEFAULTS may set; the last three are optional.
-FAMILY_FIELDS = ("epochs", "batch_size", "learning_rate", "latent_dim", "width", "ema_decay")
+#: The config fields a family's DEFAULTS may set; the last four are optional.
+FAMILY_FIELDS = ("epochs", "batch_size", "learning_rate", "latent_dim", "width", "ema_decay",
+                 "augment")
 
 
 def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent_dim"],
@@ -139,9 +143,10 @@ def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent
     :data:`LOSSES`, chapter 6) and Adam(``learning_rate``) with the loss's betas for each
     network: beta_1=0.5 for the cross-entropy games (chapter 5), (0, 0.9) for WGAN-GP and hinge.
     ``learning_rate`` and ``n_critic`` left out take the loss's values. ``width`` sets a DCGAN's
-    width (default 32); ``augment`` (e.g. ``cl.augment.DiffAugment()``) and ``ema_decay`` (a
-    moving average of the generator's weights to sample from; None or 0: none) are passed to
-    ``cl.training.GAN``.
+    width (default 32); ``augment`` (e.g. ``cl.augment.DiffAugment()``, or its policy as a
+    string, ``"translation,cutout"``, seeded with ``seed``; ``"none"``: none) and ``ema_decay``
+    (a moving average of the generator's weights to sample from; None or 0: none) are passed
+    to ``cl.training.GAN``.
 
     Call it inside ``strategy.scope()`` to train under a distribution strategy. It is the
     factory of the "mlp" and "dcgan" families.
@@ -149,6 +154,8 @@ def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent
     if model not in GAN_MODELS:
         raise ValueError(f"Unknown model {model!r}. Expected 'mlp' or 'dcgan'.")
     recipe = _loss_recipe(loss)
+    if isinstance(augment, str):
+        augment = None if augment == "none" else augment_lib.DiffAugment(augment, seed=seed)
     if model == "mlp":
         if width is not None:
             raise ValueError("width applies to the DCGAN only; leave it out for model='mlp'.")
@@ -178,7 +185,8 @@ def build_model(config: TrainCatsConfig):
     a GAN also with its ``loss`` and ``n_critic`` (chapter 6)."""
     family = families.get(config.model)
     settings = {k: getattr(config, k) for k in ("latent_dim", "width", "loss", "n_critic",
-                                                "ema_decay") if getattr(config, k) is not None}
+                                                "ema_decay", "augment")
+                if getattr(config, k) is not None}
     return family.build(seed=config.seed, learning_rate=config.learning_rate, **settings)
 
 
@@ -226,7 +234,8 @@ class TrainCatsConfig:
     ``epochs``, ``learning_rate`` and ``n_critic`` left out take that loss's defaults first
     (WGAN-GP: 400 epochs at 2e-4); the other families have no loss (None). ``ema_decay`` is
     a GAN's moving average of its generator's weights, which its samples come from (0, the
-    default: none).
+    default: none); ``augment`` its DiffAugment policy (``"translation,cutout"``; ``"none"``,
+    the default: none).
     """
 
     model: str = DEFAULTS["model"]
@@ -242,10 +251,11 @@ class TrainCatsConfig:
     loss: str | None = None
     n_critic: int | None = None
     ema_decay: float | None = None
+    augment: str | None = None
 
     #: The settings a resumed run must share with the run it continues.
     FIXED: ClassVar[tuple[str, ...]] = ("model", "batch_size", "seed", "latent_dim", "width",
-                                        "loss", "n_critic", "ema_decay")
+                                        "loss", "n_critic", "ema_decay", "augment")
 
     def __post_init__(self):
         for name, value in _loss_settings(self.model, self.to_dict()).items():
@@ -262,6 +272,8 @@ class TrainCatsConfig:
         check_learning_rate(self.learning_rate)
         if self.ema_decay is not None:
             object.__setattr__(self, "ema_decay", check_ema_decay(self.ema_decay))
+        if self.augment is not None:
+            object.__setattr__(self, "augment", _augment_policy(self.augment))
         if self.strategy not in STRATEGIES:
             raise ValueError(f"Unknown strategy {self.strategy!r}. Expected one of {STRATEGIES}.")
 
@@ -279,7 +291,8 @@ class TrainCatsConfig:
         if saved.get("model") in GAN_MODELS:  # runs from before chapter 6's losses, the EMA
             saved = {**saved, "loss": saved.get("loss") or "non_saturating",
                      "n_critic": saved.get("n_critic") or 1,
-                     "ema_decay": saved.get("ema_decay") or 0.0}
+                     "ema_decay": saved.get("ema_decay") or 0.0,
+                     "augment": saved.get("augment") or "none"}
         theirs = {k: saved.get(k) for k in self.FIXED}
         if saved.get("model") in FAMILIES:
             defaults = FAMILIES[saved["model"]].default_settings()
@@ -310,6 +323,16 @@ def _family_settings(model, fields: dict) -> dict:
                 f"{', '.join(defaults)}). Leave {name} out, or choose a model that has one."
             )
     return settings
+
+
+def _augment_policy(augment) -> str:
+    """A GAN's DiffAugment policy as one string, ``"translation,cutout"``, or ``"none"``."""
+    if not isinstance(augment, str):
+        raise TypeError(f"augment must be a DiffAugment policy (a str), got "
+                        f"{type(augment).__name__}. Pass e.g. 'translation,cutout' or 'none'.")
+    if augment.strip() == "none":
+        return "none"
+    return ",".join(augment_lib.DiffAugment(augment).policy)
 
 
 def _loss_settings(model, fields: dict) -> dict:

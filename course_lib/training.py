@@ -163,7 +163,8 @@ class GAN(keras.Model):
     def checkpoint_items(self) -> dict:
         """What exact resume needs (chapter 5): both networks, both optimizers (moments, step),
         the noise generator's state, the layers' noise states (``cl.checkpoints``) and, with
-        ``ema_decay``, the averaged generator."""
+        ``ema_decay``, the averaged generator;
+        with a seeded ``augment`` (DiffAugment), its seed generator's state."""
         check_gan_compiled(self, "checkpoint")
         items = {"generator": self.generator, "discriminator": self.discriminator,
                  "d_optimizer": self.d_optimizer, "g_optimizer": self.g_optimizer,
@@ -172,6 +173,9 @@ class GAN(keras.Model):
                                                            discriminator=self.discriminator)}
         if self.ema_generator is not None:
             items["ema_generator"] = self.ema_generator
+        augment_seed = getattr(self.augment, "seed_generator", None)  # e.g. DiffAugment's
+        if isinstance(augment_seed, keras.random.SeedGenerator):
+            items["augment_seed_state"] = augment_seed.state
         return items
 
     # ------------------------------------------------------------------ the training step

@@ -150,6 +150,19 @@ def test_ema_decay_is_a_gan_setting_that_a_resumed_run_keeps():
     assert TrainCatsConfig(ema_decay=0).resume_conflicts(saved) == {"ema_decay": (0.99, 0.0)}
 
 
+def test_augment_is_a_gan_setting_named_by_its_diffaugment_policy():
+    assert TrainCatsConfig().augment == TrainCatsConfig(model="mlp").augment == "none"
+    assert TrainCatsConfig(augment=" translation, cutout").augment == "translation,cutout"
+    assert TrainCatsConfig(model="vae").augment is None
+    with pytest.raises(ValueError, match="Unknown DiffAugment policy"):
+        TrainCatsConfig(augment="rotation")
+    with pytest.raises(ValueError, match="augment does not apply to model 'vae'"):
+        TrainCatsConfig(model="vae", augment="translation")
+    saved = {**TrainCatsConfig().to_dict(), "replicas": 1}
+    assert TrainCatsConfig(augment="cutout").resume_conflicts(saved) == {
+        "augment": ("none", "cutout")}
+
+
 def test_resume_conflicts_compare_the_fixed_fields_only():
     saved = {**TrainCatsConfig().to_dict(), "replicas": 1}
     changed = TrainCatsConfig(epochs=9, learning_rate=1e-4, strategy="mirrored")

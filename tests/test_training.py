@@ -112,6 +112,13 @@ def test_ema_generator_follows_the_warmed_up_average_and_generate_uses_it():
     assert gan.count_params() == gan.generator.count_params() + gan.discriminator.count_params()
 
 
+def test_a_seeded_diffaugment_is_in_the_checkpoint_so_a_resumed_run_draws_the_same():
+    gan = _gan(augment=cl.augment.DiffAugment(seed=3))
+    state = gan.checkpoint_items()["augment_seed_state"]
+    assert state is gan.augment.seed_generator.state
+    assert "augment_seed_state" not in _gan().checkpoint_items()
+
+
 def test_a_gan_without_ema_decay_has_no_average_and_a_bad_decay_is_refused():
     for off in (None, 0, 0.0):
         gan = _gan(ema_decay=off)

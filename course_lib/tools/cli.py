@@ -101,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--ema-decay", type=_ema_decay,
                    help="a GAN's moving average of its generator's weights, which the samples "
                         "come from (chapter 5): its decay, 0 for none (the DCGAN's: 0.999)")
+    t.add_argument("--augment", help="a GAN's DiffAugment policy (chapter 5), e.g. "
+                   "translation,cutout; none for none (the default)")
     t.add_argument("--num-samples", type=_positive("--num-samples"),
                    help="samples written to samples.npy")
     t.add_argument("--out", required=True, help="run directory (created if missing)")
@@ -186,7 +188,8 @@ def _add_grade_doctor(sub) -> None:
 
 #: The train-cats options that are fields of ``TrainCatsConfig``.
 CONFIG_OPTIONS = ("model", "epochs", "batch_size", "seed", "latent_dim", "learning_rate",
-                  "num_samples", "strategy", "loss", "n_critic", "ema_decay")
+                  "num_samples", "strategy", "loss", "n_critic", "ema_decay",
+                  "augment")
 
 
 def config_fields(args) -> dict:
