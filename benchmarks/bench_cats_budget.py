@@ -7,6 +7,14 @@ scoring. This is how the default of ``python -m course_lib train-cats`` (500 epo
 chapter 5, section 9, shows the table. Run from the repository root (about 9 minutes on 2 cores):
 
     python benchmarks/bench_cats_budget.py [--epochs 150 300 500 600] [--wide-epochs 150 225]
+
+``--compare``: candidate recipes against today's default, each trained through
+``cl.recipes.train_cats`` exactly as ``python -m course_lib train-cats`` trains it, its
+``samples.npy`` scored; prints FD, mean P(cat), memorised share, diversity, wall seconds and the
+load, and writes ``benchmarks/results/cats_budget.json`` with the command and the winner (the
+lowest FD among the rows that meet FD <= 5, P(cat) >= 0.85, memorised <= 2 %, diversity >= 0.9):
+
+    python benchmarks/bench_cats_budget.py --compare [--rows default ema diffaugment]
 """
 
 from __future__ import annotations
@@ -62,12 +70,65 @@ def run(width, epochs, rows, workdir):
                callbacks=[timer, _ScoreAt(epochs, timer, f"width {width}", rows)])
 
 
+#: The candidates of ``--compare``: TrainCatsConfig fields over today's default.
+CANDIDATES = {
+    "default": {},
+    "ema": {"ema_decay": 0.999},
+    "diffaugment": {"augment": "translation,cutout"},
+    "diffaugment+ema": {"augment": "translation,cutout", "ema_decay": 0.999},
+}
+RESULTS = Path(__file__).resolve().parent / "results" / "cats_budget.json"
+
+
+def _meets(s: dict) -> bool:
+    return (s["fd"] <= 5 and s["cat_prob"] >= 0.85 and s["memorised_fraction"] <= 0.02
+            and s["diversity"] >= 0.9)
+
+
+def compare(names, workdir) -> dict:
+    """Train each candidate as ``train-cats`` does, score its samples; the rows and winner."""
+    import json
+
+    import numpy as np
+
+    rows = []
+    for name in names:
+        load = os.getloadavg()
+        t0 = time.perf_counter()
+        summary = train_cats(TrainCatsConfig(**CANDIDATES[name]), Path(workdir) / name,
+                             progress=False)
+        wall = time.perf_counter() - t0
+        s = cl.evaluation.score(np.load(Path(summary["out"]) / "samples.npy"))
+        rows.append({"name": name, "settings": CANDIDATES[name], "wall_s": round(wall, 1),
+                     "train_s": summary["train_seconds"], "load_before": load,
+                     "load_after": os.getloadavg(), "meets": _meets(s),
+                     **{k: s[k] for k in ("fd", "fd_floor", "cat_prob", "cat_fraction",
+                                          "memorised_fraction", "diversity", "kid")}})
+        r = rows[-1]
+        print(f"{name:18s} FD {r['fd']:5.2f} (floor {r['fd_floor']:.2f})  P(cat) "
+              f"{r['cat_prob']:.3f}  memorised {r['memorised_fraction']:.1%}  diversity "
+              f"{r['diversity']:.2f}  {wall:6.0f} s wall  load {load[0]:.1f}", flush=True)
+    ok = [r for r in rows if r["meets"]]
+    out = {"command": "python benchmarks/bench_cats_budget.py --compare --rows " + " ".join(names),
+           "cpus": cl.runtime.available_cpus(), "rows": rows,
+           "winner": min(ok, key=lambda r: r["fd"])["name"] if ok else None}
+    RESULTS.write_text(json.dumps(out, indent=1))
+    print(f"winner: {out['winner']} (written to {RESULTS})")
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, nargs="+", default=[150, 300, 500, 600])
     parser.add_argument("--wide-epochs", type=int, nargs="+", default=[150, 225])
+    parser.add_argument("--compare", action="store_true", help="candidates against the default")
+    parser.add_argument("--rows", nargs="+", choices=list(CANDIDATES), default=list(CANDIDATES))
     args = parser.parse_args(argv)
     cl.cap_threads()
+    if args.compare:
+        with tempfile.TemporaryDirectory() as workdir:
+            compare(args.rows, workdir)
+        return 0
     rows = []
     print(f"{cl.runtime.available_cpus()} usable CPUs; scores of 1,000 samples")
     with tempfile.TemporaryDirectory() as workdir:

@@ -17,14 +17,14 @@ model family.
 imported only when the family is used, and must import without side effects. It holds:
 
 * ``DEFAULTS``: a dict of :class:`TrainCatsConfig` fields, ``epochs``, ``batch_size`` and
-  ``learning_rate`` always, ``latent_dim`` and ``width`` if the family has them (given for a
-  family that lacks them, they are a ``ValueError``). ``TrainCatsConfig(model=NAME)`` fills the
+  ``learning_rate`` always, ``latent_dim``, ``width`` and ``ema_decay`` if the family has them
+  (given for a family that lacks them, they are a ``ValueError``). ``TrainCatsConfig(model=NAME)`` fills the
   fields left None from it, so ``config.json`` records the values the run used. Pick the
   epochs for about 3 minutes on 2 CPU cores (``benchmarks/bench_families.py`` measures).
 * the factory, ``build_x(seed, learning_rate, [latent_dim, width,] **options)``: a *compiled*
   ``keras.Model`` whose optimizers are built (so a checkpoint can be restored into it). It is
-  called with the config's ``seed`` and ``learning_rate``, with ``latent_dim`` and ``width``
-  when they are in ``DEFAULTS``, and with the family's ``options``.
+  called with the config's ``seed`` and ``learning_rate``, with ``latent_dim``, ``width`` and
+  ``ema_decay`` when they are in ``DEFAULTS``, and with the family's ``options``.
 
 The model provides:
 
@@ -77,6 +77,9 @@ import keras
 import tensorflow as tf
 
 from course_lib import (
+    augment as augment_lib,
+)
+from course_lib import (
     checkpoints,
     data,
     families,
@@ -88,7 +91,12 @@ from course_lib import (
     training,
 )
 from course_lib.files import write_json
-from course_lib.validation import check_learning_rate, check_positive_int, check_seed
+from course_lib.validation import (
+    check_ema_decay,
+    check_learning_rate,
+    check_positive_int,
+    check_seed,
+)
 
 __all__ = ["DCGAN_DEFAULTS", "DEFAULTS", "FAMILIES", "LOSSES", "MLP_DEFAULTS",
            "TrainCatsConfig", "build_gan", "build_model", "make_strategy", "multi_worker_ready",
@@ -97,9 +105,12 @@ __all__ = ["DCGAN_DEFAULTS", "DEFAULTS", "FAMILIES", "LOSSES", "MLP_DEFAULTS",
 FAMILIES = families.FAMILIES
 #: The command line's name for a run of :func:`train_cats`, and what its ``--resume`` may change.
 COMMAND = runs.Command("train-cats", ("--learning-rate", "--epochs", "--strategy"))
-#: The article's MLP GAN's settings (chapters 4-5).
-MLP_DEFAULTS = {"epochs": 500, "batch_size": 64, "learning_rate": 5e-4, "latent_dim": 100}
-#: The case study's DCGAN, tuned for ~3 minutes on 2 CPU cores (chapter 5).
+#: The article's MLP GAN's settings (chapters 4-5): no moving average of its weights.
+MLP_DEFAULTS = {"epochs": 500, "batch_size": 64, "learning_rate": 5e-4, "latent_dim": 100,
+                "ema_decay": 0.0, "augment": "none"}
+#: The case study's DCGAN, tuned for ~3 minutes on 2 CPU cores (chapter 5). A moving average
+#: of its generator's weights (``--ema-decay 0.999``) did not lower its FD there
+#: (``benchmarks/bench_cats_budget.py``), so it samples from the generator itself.
 DCGAN_DEFAULTS = {**MLP_DEFAULTS, "width": 32}
 #: The default run (chapter 5): a DCGAN. The fields every family shares come from here.
 DEFAULTS = {"model": "dcgan", "epochs": 500, "batch_size": 64, "seed": 0, "latent_dim": 100,
@@ -126,20 +137,23 @@ LOSSES = {
               "learning_rate": 2e-4, "epochs": 400},
 }
 STRATEGIES = ("default", "mirrored", "multi-worker")
-#: The config fields a family's DEFAULTS may set; the last two are optional.
-FAMILY_FIELDS = ("epochs", "batch_size", "learning_rate", "latent_dim", "width")
+#: The config fields a family's DEFAULTS may set; the last four are optional.
+FAMILY_FIELDS = ("epochs", "batch_size", "learning_rate", "latent_dim", "width", "ema_decay",
+                 "augment")
 
 
 def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent_dim"],
               learning_rate: float | None = None, seed: int = DEFAULTS["seed"],
               width: int | None = None, augment=None, loss: str = "non_saturating",
-              n_critic: int | None = None):
+              n_critic: int | None = None, ema_decay: float | None = None):
     """The case study's compiled GAN: ``model`` "mlp" or "dcgan", trained with ``loss`` (one of
     :data:`LOSSES`, chapter 6) and Adam(``learning_rate``) with the loss's betas for each
     network: beta_1=0.5 for the cross-entropy games (chapter 5), (0, 0.9) for WGAN-GP and hinge.
     ``learning_rate`` and ``n_critic`` left out take the loss's values. ``width`` sets a DCGAN's
-    width (default 32); ``augment`` (e.g. ``cl.augment.DiffAugment()``) is passed to
-    ``cl.training.GAN``.
+    width (default 32); ``augment`` (e.g. ``cl.augment.DiffAugment()``, or its policy as a
+    string, ``"translation,cutout"``, seeded with ``seed``; ``"none"``: none) and ``ema_decay``
+    (a moving average of the generator's weights to sample from; None or 0: none) are passed
+    to ``cl.training.GAN``.
 
     Call it inside ``strategy.scope()`` to train under a distribution strategy. It is the
     factory of the "mlp" and "dcgan" families.
@@ -147,6 +161,8 @@ def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent
     if model not in GAN_MODELS:
         raise ValueError(f"Unknown model {model!r}. Expected 'mlp' or 'dcgan'.")
     recipe = _loss_recipe(loss)
+    if isinstance(augment, str):
+        augment = None if augment == "none" else augment_lib.DiffAugment(augment, seed=seed)
     if model == "mlp":
         if width is not None:
             raise ValueError("width applies to the DCGAN only; leave it out for model='mlp'.")
@@ -160,7 +176,8 @@ def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent
         else:
             disc = models.dcgan_critic(norm="spectral" if recipe["critic"] == "spectral" else None,
                                        **size)
-    gan = training.GAN(gen, disc, latent_dim=latent_dim, seed=seed, augment=augment)
+    gan = training.GAN(gen, disc, latent_dim=latent_dim, seed=seed, augment=augment,
+                       ema_decay=ema_decay)
     if learning_rate is None:
         learning_rate = recipe["learning_rate"] or DEFAULTS["learning_rate"]
     beta_1, beta_2 = recipe["betas"]
@@ -172,10 +189,11 @@ def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent
 
 def build_model(config: TrainCatsConfig):
     """The compiled model of ``config``'s family: its factory called with the config's seed,
-    learning rate and (where the family has them) ``latent_dim`` and ``width``; a GAN also
-    with its ``loss`` and ``n_critic`` (chapter 6)."""
+    learning rate and (where the family has them) ``latent_dim``, ``width`` and ``ema_decay``;
+    a GAN also with its ``loss`` and ``n_critic`` (chapter 6)."""
     family = families.get(config.model)
-    settings = {k: getattr(config, k) for k in ("latent_dim", "width", "loss", "n_critic")
+    settings = {k: getattr(config, k) for k in ("latent_dim", "width", "loss", "n_critic",
+                                                "ema_decay", "augment")
                 if getattr(config, k) is not None}
     return family.build(seed=config.seed, learning_rate=config.learning_rate, **settings)
 
@@ -307,7 +325,10 @@ class TrainCatsConfig:
     ``epochs``, ``learning_rate`` (e.g. lowered after a divergence) and ``strategy`` may change.
     ``loss`` names a GAN's game (:data:`LOSSES`, chapter 6; default "non_saturating"), and
     ``epochs``, ``learning_rate`` and ``n_critic`` left out take that loss's defaults first
-    (WGAN-GP: 400 epochs at 2e-4); the other families have no loss (None).
+    (WGAN-GP: 400 epochs at 2e-4); the other families have no loss (None). ``ema_decay`` is
+    a GAN's moving average of its generator's weights, which its samples come from (0, the
+    default: none); ``augment`` its DiffAugment policy (``"translation,cutout"``; ``"none"``,
+    the default: none).
     """
 
     model: str = DEFAULTS["model"]
@@ -322,10 +343,12 @@ class TrainCatsConfig:
     width: int | None = None
     loss: str | None = None
     n_critic: int | None = None
+    ema_decay: float | None = None
+    augment: str | None = None
 
     #: The settings a resumed run must share with the run it continues.
     FIXED: ClassVar[tuple[str, ...]] = ("model", "batch_size", "seed", "latent_dim", "width",
-                                        "loss", "n_critic")
+                                        "loss", "n_critic", "ema_decay", "augment")
 
     def __post_init__(self):
         for name, value in _loss_settings(self.model, self.to_dict()).items():
@@ -340,6 +363,10 @@ class TrainCatsConfig:
         check_seed(self.seed)
         check_seed(self.sample_seed, "sample_seed")
         check_learning_rate(self.learning_rate)
+        if self.ema_decay is not None:
+            object.__setattr__(self, "ema_decay", check_ema_decay(self.ema_decay))
+        if self.augment is not None:
+            object.__setattr__(self, "augment", _augment_policy(self.augment))
         if self.strategy not in STRATEGIES:
             raise ValueError(f"Unknown strategy {self.strategy!r}. Expected one of {STRATEGIES}.")
 
@@ -354,9 +381,11 @@ class TrainCatsConfig:
         (the changed ``model`` is).
         """
         mine = self.to_dict()
-        if saved.get("model") in GAN_MODELS:  # runs from before chapter 6's losses
+        if saved.get("model") in GAN_MODELS:  # runs from before chapter 6's losses, the EMA
             saved = {**saved, "loss": saved.get("loss") or "non_saturating",
-                     "n_critic": saved.get("n_critic") or 1}
+                     "n_critic": saved.get("n_critic") or 1,
+                     "ema_decay": saved.get("ema_decay") or 0.0,
+                     "augment": saved.get("augment") or "none"}
         theirs = {k: saved.get(k) for k in self.FIXED}
         if saved.get("model") in FAMILIES:
             defaults = FAMILIES[saved["model"]].default_settings()
@@ -387,6 +416,16 @@ def _family_settings(model, fields: dict) -> dict:
                 f"{', '.join(defaults)}). Leave {name} out, or choose a model that has one."
             )
     return settings
+
+
+def _augment_policy(augment) -> str:
+    """A GAN's DiffAugment policy as one string, ``"translation,cutout"``, or ``"none"``."""
+    if not isinstance(augment, str):
+        raise TypeError(f"augment must be a DiffAugment policy (a str), got "
+                        f"{type(augment).__name__}. Pass e.g. 'translation,cutout' or 'none'.")
+    if augment.strip() == "none":
+        return "none"
+    return ",".join(augment_lib.DiffAugment(augment).policy)
 
 
 def _loss_settings(model, fields: dict) -> dict:

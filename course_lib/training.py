@@ -23,6 +23,7 @@ from course_lib import checkpoints, losses, plotting
 from course_lib.files import write_json
 from course_lib.validation import (
     check_augment,
+    check_ema_decay,
     check_fit_data,
     check_gan_compiled,
     check_gan_loss,
@@ -74,6 +75,12 @@ class GAN(keras.Model):
         seed: seeds the noise drawn in ``train_step`` (a ``keras.random.SeedGenerator``).
         augment: optional differentiable function ``f(images) -> images`` applied to real and
             fake samples alike before the discriminator sees them (chapter 5, DiffAugment).
+        ema_decay: the decay in [0, 1), e.g. 0.999, of an exponential moving average (EMA)
+            of the generator's weights (chapter 5); None or 0: no average. The average is a
+            second generator, ``ema_generator``, moved after every generator step with the
+            decay ``min(ema_decay, (1 + t) / (10 + t))`` at step ``t`` (a warm-up, so that a
+            short run does not average in its initial weights), as chapter 7's diffusion
+            model does; ``generate`` samples from it. Training itself is unchanged.
 
     Use ``compile(d_optimizer=..., g_optimizer=...)`` then ``fit(images, batch_size=...,
     epochs=...)``. ``fit`` takes a NumPy array (checked for shape, NaN and value range) or a
@@ -86,10 +93,12 @@ class GAN(keras.Model):
     global batch, so the summed gradients equal the one-device gradient of the global batch.
     """
 
-    def __init__(self, generator, discriminator, latent_dim, seed=None, augment=None, **kwargs):
+    def __init__(self, generator, discriminator, latent_dim, seed=None, augment=None,
+                 ema_decay=None, **kwargs):
         check_models(generator, discriminator, latent_dim)
         seed = check_seed(seed, allow_none=True)
         check_augment(augment)
+        ema_decay = 0.0 if ema_decay is None else check_ema_decay(ema_decay)
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -101,6 +110,11 @@ class GAN(keras.Model):
         self.d_acc_real_tracker = keras.metrics.Mean(name="d_acc_real")
         self.d_acc_fake_tracker = keras.metrics.Mean(name="d_acc_fake")
         self.diverged_at = None
+        self.ema_decay, self.ema_generator = ema_decay, None
+        if ema_decay > 0:  # a copy of the generator that follows its average
+            self.ema_generator = keras.models.clone_model(generator)
+            self.ema_generator.set_weights(generator.get_weights())
+            self.ema_generator.trainable = False
         # Both networks are built, so the GAN is too. Under a tf.distribute strategy Keras
         # would otherwise try to build it by calling it on a batch of *images*.
         self.built = bool(generator.built and discriminator.built)
@@ -142,15 +156,27 @@ class GAN(keras.Model):
     def call(self, z, training=False):
         return self.generator(z, training=training)
 
+    def count_params(self) -> int:
+        """The two networks' parameters (an ``ema_generator`` is not counted twice)."""
+        return self.generator.count_params() + self.discriminator.count_params()
+
     def checkpoint_items(self) -> dict:
         """What exact resume needs (chapter 5): both networks, both optimizers (moments, step),
-        the noise generator's state and the layers' noise states (``cl.checkpoints``)."""
+        the noise generator's state, the layers' noise states (``cl.checkpoints``) and, with
+        ``ema_decay``, the averaged generator;
+        with a seeded ``augment`` (DiffAugment), its seed generator's state."""
         check_gan_compiled(self, "checkpoint")
-        return {"generator": self.generator, "discriminator": self.discriminator,
-                "d_optimizer": self.d_optimizer, "g_optimizer": self.g_optimizer,
-                "seed_state": self.seed_generator.state,
-                "layer_rng": checkpoints.layer_rng_states(generator=self.generator,
-                                                          discriminator=self.discriminator)}
+        items = {"generator": self.generator, "discriminator": self.discriminator,
+                 "d_optimizer": self.d_optimizer, "g_optimizer": self.g_optimizer,
+                 "seed_state": self.seed_generator.state,
+                 "layer_rng": checkpoints.layer_rng_states(generator=self.generator,
+                                                           discriminator=self.discriminator)}
+        if self.ema_generator is not None:
+            items["ema_generator"] = self.ema_generator
+        augment_seed = getattr(self.augment, "seed_generator", None)  # e.g. DiffAugment's
+        if isinstance(augment_seed, keras.random.SeedGenerator):
+            items["augment_seed_state"] = augment_seed.state
+        return items
 
     # ------------------------------------------------------------------ the training step
     def d_step(self, real, share=None):
@@ -195,7 +221,20 @@ class GAN(keras.Model):
         d_loss = nan_unless_finite(d_loss, self.discriminator.trainable_weights)
         g_loss = nan_unless_finite(g_loss, self.generator.trainable_weights)
         self._track((d_loss, g_loss, acc_real, acc_fake), share)
+        self.update_ema()
         return {m.name: m.result() for m in self.metrics}
+
+    def update_ema(self):
+        """Move ``ema_generator`` towards the generator (after a generator step; chapter 5):
+        each weight, batch norm's statistics included, becomes ``decay * average + (1 - decay)
+        * weight``. Nothing to do without ``ema_decay``."""
+        if self.ema_generator is None:
+            return
+        t = tf.cast(self.g_optimizer.iterations, "float32")  # generator steps so far
+        decay = tf.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
+        for average, weight in zip(self.ema_generator.weights, self.generator.weights,
+                                   strict=True):
+            average.assign(decay * average + (1.0 - decay) * tf.cast(weight, average.dtype))
 
     # ------------------------------------------------------------------ the step's helpers
     def _track(self, values, share):
@@ -269,7 +308,8 @@ class GAN(keras.Model):
         return history
 
     def generate(self, n=None, z=None, seed=0, batch_size=500) -> np.ndarray:
-        """Samples as a NumPy array, from noise ``z`` or from ``n`` seeded latent vectors."""
+        """Samples as a NumPy array, from noise ``z`` or from ``n`` seeded latent vectors;
+        from the averaged generator when the GAN has ``ema_decay`` (chapter 5)."""
         batch_size = check_positive_int("batch_size", batch_size)
         if z is None and n is None:
             raise ValueError(
@@ -279,7 +319,8 @@ class GAN(keras.Model):
             )
         z = latent_batch(n, self.latent_dim, seed) if z is None else z
         z = check_latent(z, n, self.latent_dim)
-        outs = [np.asarray(self.generator(z[i:i + batch_size], training=False))
+        net = self.generator if self.ema_generator is None else self.ema_generator
+        outs = [np.asarray(net(z[i:i + batch_size], training=False))
                 for i in range(0, len(z), batch_size)]
         return np.concatenate(outs, axis=0)
 

@@ -134,6 +134,35 @@ def test_train_cats_config_is_frozen_and_checked_by_the_validators():
         TrainCatsConfig(model="gan")
 
 
+def test_ema_decay_is_a_gan_setting_that_a_resumed_run_keeps():
+    from course_lib.recipes import DCGAN_DEFAULTS, MLP_DEFAULTS
+
+    assert TrainCatsConfig().ema_decay == DCGAN_DEFAULTS["ema_decay"]
+    assert TrainCatsConfig(model="mlp").ema_decay == MLP_DEFAULTS["ema_decay"] == 0
+    assert TrainCatsConfig(ema_decay=0.99).ema_decay == 0.99
+    assert TrainCatsConfig(model="vae").ema_decay is None  # not a GAN: no such setting
+    with pytest.raises(ValueError, match="ema_decay does not apply to model 'vae'"):
+        TrainCatsConfig(model="vae", ema_decay=0.9)
+    with pytest.raises(ValueError, match=r"ema_decay must be in \[0, 1\)"):
+        TrainCatsConfig(ema_decay=1.0)
+    saved = {**TrainCatsConfig(ema_decay=0.99).to_dict(), "replicas": 1}
+    assert TrainCatsConfig(ema_decay=0.99, epochs=9).resume_conflicts(saved) == {}
+    assert TrainCatsConfig(ema_decay=0).resume_conflicts(saved) == {"ema_decay": (0.99, 0.0)}
+
+
+def test_augment_is_a_gan_setting_named_by_its_diffaugment_policy():
+    assert TrainCatsConfig().augment == TrainCatsConfig(model="mlp").augment == "none"
+    assert TrainCatsConfig(augment=" translation, cutout").augment == "translation,cutout"
+    assert TrainCatsConfig(model="vae").augment is None
+    with pytest.raises(ValueError, match="Unknown DiffAugment policy"):
+        TrainCatsConfig(augment="rotation")
+    with pytest.raises(ValueError, match="augment does not apply to model 'vae'"):
+        TrainCatsConfig(model="vae", augment="translation")
+    saved = {**TrainCatsConfig().to_dict(), "replicas": 1}
+    assert TrainCatsConfig(augment="cutout").resume_conflicts(saved) == {
+        "augment": ("none", "cutout")}
+
+
 def test_resume_conflicts_compare_the_fixed_fields_only():
     saved = {**TrainCatsConfig().to_dict(), "replicas": 1}
     changed = TrainCatsConfig(epochs=9, learning_rate=1e-4, strategy="mirrored")

@@ -89,7 +89,10 @@ def test_a_family_whose_defaults_break_the_protocol_is_named(monkeypatch):
 
 def test_an_old_run_without_recorded_defaults_resumes_and_a_family_change_is_named():
     old = {"model": "dcgan", "batch_size": 64, "seed": 0, "latent_dim": 100, "width": None}
-    assert TrainCatsConfig(epochs=9).resume_conflicts(old) == {}  # width None meant 32
+    # width None meant 32; a run from before the moving average had none (ema_decay 0)
+    assert TrainCatsConfig(epochs=9).resume_conflicts(old) == {}
+    assert TrainCatsConfig(epochs=9, ema_decay=0.99).resume_conflicts(old) == {
+        "ema_decay": (0.0, 0.99)}
     vae_run = {**TrainCatsConfig(model="vae").to_dict(), "replicas": 1}
     assert TrainCatsConfig().resume_conflicts(vae_run) == {
         "model": ("vae", "dcgan"), "latent_dim": (16, 100)}

@@ -124,6 +124,25 @@ def test_run_killed_with_sigkill_resumes_from_its_last_checkpoint(tmp_path, unin
     assert _losses(tmp_path / "run") == _losses(uninterrupted)
 
 
+def test_a_gan_with_a_moving_average_resumes_exactly(tmp_path):
+    # the averaged generator (the samples' source) is in the checkpoint: 2 + 2 epochs equal 4
+    ema = [*FAST, "--ema-decay", "0.9"]
+    whole = _summary(_cli("train-cats", "--epochs", "4", "--out", "whole", *ema, cwd=tmp_path))
+    assert whole["start_epoch"] == 0
+    _summary(_cli("train-cats", "--epochs", "2", "--out", "run", *ema, cwd=tmp_path))
+    resumed = _summary(_cli("train-cats", "--epochs", "4", "--resume", "--out", "run", *ema,
+                            cwd=tmp_path))
+    assert resumed["start_epoch"] == 2
+    run, ref = tmp_path / "run", tmp_path / "whole"
+    assert json.loads((run / "config.json").read_text())["ema_decay"] == 0.9
+    assert any(k.startswith("ema_generator/") for k, _ in
+               tf.train.list_variables(str(run / "checkpoints" / "gan-4")))
+    np.testing.assert_array_equal(np.load(run / "samples.npy"), np.load(ref / "samples.npy"))
+    assert _losses(run) == _losses(ref)
+    refused = _cli("train-cats", "--epochs", "5", "--resume", "--out", "run", *FAST, cwd=tmp_path)
+    assert refused.returncode != 0 and "ema_decay was 0.9, now 0.0" in refused.stderr
+
+
 def test_nan_loss_stops_the_cli_and_a_lower_learning_rate_continues(tmp_path):
     # The discriminator loss turns NaN at its 21st call: batch 6 of epoch 2 (15 batches/epoch).
     # Then the command the error message suggests is run, without the poison. Both runs share

@@ -11,10 +11,10 @@ import course_lib as cl
 LATENT = 4
 
 
-def _gan(seed=0, augment=None, lr=1e-3):
+def _gan(seed=0, augment=None, lr=1e-3, ema_decay=None):
     g = cl.training.GAN(cl.models.mlp_generator(latent_dim=LATENT, hidden_units=8),
                         cl.models.mlp_discriminator(hidden_units=8), latent_dim=LATENT,
-                        seed=seed, augment=augment)
+                        seed=seed, augment=augment, ema_decay=ema_decay)
     g.compile(d_optimizer=keras.optimizers.Adam(lr), g_optimizer=keras.optimizers.Adam(lr))
     return g
 
@@ -90,6 +90,43 @@ def test_generate_is_seeded_and_batched():
     np.testing.assert_array_equal(a, gan.generate(z=cl.training.latent_batch(7, LATENT, 3)))
     np.testing.assert_allclose(a, gan.generate(7, seed=3, batch_size=2), atol=1e-6)
     assert not np.array_equal(a, gan.generate(7, seed=4))
+
+
+def test_ema_generator_follows_the_warmed_up_average_and_generate_uses_it():
+    gan = _gan(ema_decay=0.9, lr=1e-2)
+    start = _snapshot(gan.generator)
+    np.testing.assert_array_equal(np.concatenate([w.ravel() for w in start]), np.concatenate(
+        [w.ravel() for w in gan.ema_generator.get_weights()]))  # it starts as a copy
+    x = cl.data.load_cats()[:32]
+    gan.fit(x, batch_size=16, epochs=1, steps_per_epoch=1, shuffle=False, verbose=0)
+    decay = min(0.9, 2 / 11)  # after generator step t = 1 the warm-up's decay is 2/11
+    for avg, w0, w1 in zip(gan.ema_generator.get_weights(), start, gan.generator.get_weights(),
+                           strict=True):
+        np.testing.assert_allclose(avg, decay * w0 + (1 - decay) * w1, rtol=1e-5, atol=1e-7)
+    gan.fit(x, batch_size=16, epochs=3, shuffle=False, verbose=0)
+    z = cl.training.latent_batch(5, LATENT, 0)
+    np.testing.assert_array_equal(gan.generate(z=z), gan.ema_generator(z).numpy())
+    assert not np.allclose(gan.generate(z=z), gan.generator(z).numpy())
+    assert not gan.ema_generator.trainable_weights  # nothing trains it
+    assert "ema_generator" in gan.checkpoint_items()
+    assert gan.count_params() == gan.generator.count_params() + gan.discriminator.count_params()
+
+
+def test_a_seeded_diffaugment_is_in_the_checkpoint_so_a_resumed_run_draws_the_same():
+    gan = _gan(augment=cl.augment.DiffAugment(seed=3))
+    state = gan.checkpoint_items()["augment_seed_state"]
+    assert state is gan.augment.seed_generator.state
+    assert "augment_seed_state" not in _gan().checkpoint_items()
+
+
+def test_a_gan_without_ema_decay_has_no_average_and_a_bad_decay_is_refused():
+    for off in (None, 0, 0.0):
+        gan = _gan(ema_decay=off)
+        assert gan.ema_generator is None and "ema_generator" not in gan.checkpoint_items()
+    with pytest.raises(ValueError, match=r"ema_decay must be in \[0, 1\)"):
+        _gan(ema_decay=1.0)
+    with pytest.raises(TypeError, match="ema_decay must be a number"):
+        _gan(ema_decay="0.999")
 
 
 def test_sample_grid_and_progress_bar(tmp_path):

@@ -66,6 +66,11 @@ def _learning_rate(text):
     return check(text)
 
 
+def _ema_decay(text):
+    check = _checked(float, "--ema-decay", lambda v, value: v.check_ema_decay(value, "--ema-decay"))
+    return check(text)
+
+
 #: ``cl.recipes.LOSSES``' names, spelled out so that parsing needs no TensorFlow (a test checks).
 LOSS_NAMES = ("non_saturating", "minimax", "wgan-gp", "hinge")
 
@@ -95,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--n-critic", type=_positive("--n-critic"),
                    help="critic steps per generator step (default: the loss's, 1; the WGAN-GP "
                         "paper uses 5)")
+    t.add_argument("--ema-decay", type=_ema_decay,
+                   help="a GAN's moving average of its generator's weights, which the samples "
+                        "come from (chapter 5): its decay, 0 for none (the DCGAN's: 0.999)")
+    t.add_argument("--augment", help="a GAN's DiffAugment policy (chapter 5), e.g. "
+                   "translation,cutout; none for none (the default)")
     t.add_argument("--num-samples", type=_positive("--num-samples"),
                    help="samples written to samples.npy")
     t.add_argument("--out", required=True, help="run directory (created if missing)")
@@ -201,7 +211,8 @@ def _add_grade_doctor(sub) -> None:
 
 #: The train-cats options that are fields of ``TrainCatsConfig``.
 CONFIG_OPTIONS = ("model", "epochs", "batch_size", "seed", "latent_dim", "learning_rate",
-                  "num_samples", "strategy", "loss", "n_critic")
+                  "num_samples", "strategy", "loss", "n_critic", "ema_decay",
+                  "augment")
 
 
 def config_fields(args) -> dict:
