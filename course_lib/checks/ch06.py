@@ -210,8 +210,8 @@ def trained_obedience(conditioning, at_least: float = OBEYS_AT_LEAST, **run) -> 
         gan = conditional.train_small(recorded, **run)
     except Exception as exc:
         error = first_line(errors[0] if errors else exc)
-        raise Failure(f"Your function is right on the probe batches but failed inside the "
-                      f"generator: {error}",
+        raise Failure(tr("Your function is right on the probe batches but failed inside the "
+                         "generator: {error}", error=error),
                       expected="an array (n, 42) for z float32 (n, 32) and labels int32 (n,), "
                       "n = 64 in training",
                       found=error,
@@ -221,18 +221,20 @@ def trained_obedience(conditioning, at_least: float = OBEYS_AT_LEAST, **run) -> 
     mean = float(np.mean(list(shares.values())))
     epochs = run.get("epochs", conditional.SMALL["epochs"])
     per_class = ", ".join(f"{name} {share:.0%}" for name, share in shares.items())
+    numbers = {"mean": mean, "k": len(classes), "epochs": epochs, "at_least": at_least,
+               "chance": 1 / len(classes), "per_class": per_class}
     if mean < at_least:
-        raise Failure(f"Trained with your input, the conditional GAN draws the animal asked for "
-                      f"in only {mean:.0%} of its samples ({len(classes)} classes, {epochs} "
-                      f"epochs): G does not obey the label.",
-                      expected=f"at least {at_least:.0%} classified as the class asked for "
-                      f"(chance: {1 / len(classes):.0%})", found=per_class,
+        raise Failure(tr("Trained with your input, the conditional GAN draws the animal asked for "
+                         "in only {mean:.0%} of its samples ({k} classes, {epochs} epochs): G "
+                         "does not obey the label.", **numbers),
+                      expected=tr("at least {at_least:.0%} classified as the class asked for "
+                                  "(chance: {chance:.0%})", **numbers), found=per_class,
                       hint="The ten label columns must change with the label, one 1 in the "
                       "label's column: np.eye(10)[labels].")
-    return (f"Right on the probe batches, and it works inside a real conditional GAN: trained "
-            f"{epochs} epochs on {', '.join(classes)}, {mean:.0%} of its samples are classified "
-            f"as the animal asked for ({per_class}; pass mark {at_least:.0%}, chance "
-            f"{1 / len(classes):.0%}).")
+    return tr("Right on the probe batches, and it works inside a real conditional GAN: trained "
+              "{epochs} epochs on {classes}, {mean:.0%} of its samples are classified as the "
+              "animal asked for ({per_class}; pass mark {at_least:.0%}, chance {chance:.0%}).",
+              classes=", ".join(classes), **numbers)
 
 
 # ---------------------------------------------------------------------------- the diagnosis

@@ -1186,8 +1186,20 @@ BY_TEXT: dict[str, str] = {
     # ---------------------------------------------------------------- ch06
     "You measured each loss's KL weight: 784 for the tutorial's pixel mean, the beta-VAE's 4, and 1 whatever the overall scale or offset.":
         "你测出了每个损失的 KL 权重：教程中像素取平均时为 784，beta-VAE 为 4，其余无论整体尺度或偏移如何都是 1。",
-    "The noise first, then ten label columns with one 1 each: the input cl.conditional.conditional_generator builds with CategoryEncoding and Concatenate.":
-        "先是噪声，然后是十个每行只有一个 1 的标签列：正是 cl.conditional.conditional_generator 用 CategoryEncoding 和 Concatenate 构造的输入。",
+    "Your function is right on the probe batches but failed inside the generator: {error}":
+        "你的函数在探测批次上是正确的，但在生成器内部出错：{error}",
+    "an array (n, 42) for z float32 (n, 32) and labels int32 (n,), n = 64 in training":
+        "对 float32 的 z (n, 32) 和 int32 的标签 (n,)，返回形状为 (n, 42) 的数组，训练时 n = 64",
+    "Run it on np.zeros((64, 32), np.float32) and np.arange(64, dtype=np.int32) % 10 to see the error.":
+        "用 np.zeros((64, 32), np.float32) 和 np.arange(64, dtype=np.int32) % 10 运行它，就能看到这个错误。",
+    "Trained with your input, the conditional GAN draws the animal asked for in only {mean:.0%} of its samples ({k} classes, {epochs} epochs): G does not obey the label.":
+        "用你的输入训练后，条件 GAN 只有 {mean:.0%} 的样本画出了所要求的动物（{k} 个类别，{epochs} 个轮次）：生成器没有服从标签。",
+    "at least {at_least:.0%} classified as the class asked for (chance: {chance:.0%})":
+        "至少 {at_least:.0%} 的样本被分类为所要求的类别（随机水平：{chance:.0%}）",
+    "The ten label columns must change with the label, one 1 in the label's column: np.eye(10)[labels].":
+        "十个标签列必须随标签变化，在标签所在的列上为 1：np.eye(10)[labels]。",
+    "Right on the probe batches, and it works inside a real conditional GAN: trained {epochs} epochs on {classes}, {mean:.0%} of its samples are classified as the animal asked for ({per_class}; pass mark {at_least:.0%}, chance {chance:.0%}).":
+        "在探测批次上正确，并且在真正的条件 GAN 中也能工作：在 {classes} 上训练 {epochs} 个轮次后，{mean:.0%} 的样本被分类为所要求的动物（{per_class}；及格线 {at_least:.0%}，随机水平 {chance:.0%}）。",
     "Right for a linear critic (the same gradient everywhere) and for critics whose gradient depends on where x_hat lies: interpolates, per-sample norms, lambda.":
         "对线性评判器（处处梯度相同）以及梯度依赖于 x_hat 位置的评判器都正确：插值点、逐样本范数、lambda。",
     "the correct loss":
