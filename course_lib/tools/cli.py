@@ -75,11 +75,8 @@ def _ema_decay(text):
 LOSS_NAMES = ("non_saturating", "minimax", "wgan-gp", "hinge")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m course_lib",
-                                     description="Generative AI in practice: course tools.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    # train-cats: an option left out is None and takes its default from TrainCatsConfig
+def _add_train_cats(sub) -> None:
+    """``train-cats``: an option left out is None and takes its default from TrainCatsConfig."""
     t = sub.add_parser("train-cats", help="train a model (a DCGAN by default) on the 1,000 "
                        "Animal Shape cats")
     t.add_argument("--model", choices=list(families.FAMILIES),
@@ -102,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "paper uses 5)")
     t.add_argument("--ema-decay", type=_ema_decay,
                    help="a GAN's moving average of its generator's weights, which the samples "
-                        "come from (chapter 5): its decay, 0 for none (the DCGAN's: 0.999)")
+                        "come from (chapter 5): its decay, 0 for none (the default)")
     t.add_argument("--augment", help="a GAN's DiffAugment policy (chapter 5), e.g. "
                    "translation,cutout; none for none (the default)")
     t.add_argument("--num-samples", type=_positive("--num-samples"),
@@ -118,14 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "TF_CONFIG, the same command on each (only the chief writes --out)")
     t.add_argument("--data-dir", default=None, help="an alternative copy of the data files")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
-    _add_train_animals(sub)
-    m = sub.add_parser("make-exercises", help="regenerate exercises/ from solutions/")
-    m.add_argument("--check", action="store_true", help="only report stale exercise notebooks")
-    m.add_argument("--root", default=".", help="repository root")
-    _add_translations(sub)
-    s = sub.add_parser("strip-notebooks", help="strip outputs from notebooks")
-    s.add_argument("paths", nargs="+")
-    _add_grade_doctor(sub)
+
+
+def _add_build_site(sub) -> None:
     w = sub.add_parser("build-site", help="build the course as a static website")
     w.add_argument("--out", required=True, help="folder for the site (created or replaced)")
     w.add_argument("--executed", default=None,
@@ -140,6 +132,22 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--without-solutions", action="store_true",
                    help="exercise pages from exercises/, with no solutions")
     w.add_argument("--root", default=".", help="repository root")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m course_lib",
+                                     description="Generative AI in practice: course tools.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_train_cats(sub)
+    _add_train_animals(sub)
+    m = sub.add_parser("make-exercises", help="regenerate exercises/ from solutions/")
+    m.add_argument("--check", action="store_true", help="only report stale exercise notebooks")
+    m.add_argument("--root", default=".", help="repository root")
+    _add_translations(sub)
+    s = sub.add_parser("strip-notebooks", help="strip outputs from notebooks")
+    s.add_argument("paths", nargs="+")
+    _add_grade_doctor(sub)
+    _add_build_site(sub)
     return parser
 
 
