@@ -134,12 +134,30 @@ def test_links_point_to_existing_files_and_to_chinese_twins(tmp_path):
 
 def test_the_check_reports_terms_that_are_not_the_glossarys(tmp_path):
     _write(tmp_path / "notebooks" / "09_tests.ipynb", ENGLISH)
-    words = _cell("markdown", "title", "鉴别器（discriminator）在学习。",
+    words = _cell("markdown", "title", "鉴别器（discriminator）在学习如何区分真假样本。",
                   translation={"source_sha256": source_hash(ENGLISH["cells"][0]["source"])})
     _write(tmp_path / "notebooks" / "zh" / "09_tests.ipynb", _twin(title=words))
     problems = translations.check_twins(tmp_path).problems
     assert "notebooks/zh/09_tests.ipynb: terms: avoided synonym: '鉴别器'" in "\n".join(problems)
     assert all(p.startswith("notebooks/zh/09_tests.ipynb: terms: ") for p in problems)
+
+
+def test_chinese_share_counts_prose_letters_not_code_or_formulas():
+    assert translations.chinese_share("生成器 and") == pytest.approx(3 / 6)
+    assert translations.chinese_share("生成器 `keras.Model` $x_t$ [链接](../a_b.ipynb)") == 1.0
+    assert translations.chinese_share("```python\nimport keras\n```\n判别器") == 1.0
+    assert translations.chinese_share("") == 1.0
+
+
+def test_a_twin_left_mostly_in_english_is_reported(tmp_path):
+    _write(tmp_path / "notebooks" / "09_tests.ipynb", ENGLISH)
+    english_left = _cell("markdown", "title", "# 第9章\n\nThe generator learns, step by step.",
+                         translation={"source_sha256": source_hash(ENGLISH["cells"][0]["source"])})
+    _write(tmp_path / "notebooks" / "zh" / "09_tests.ipynb", _twin(title=english_left))
+    [problem] = translations.check_twins(tmp_path).problems
+    assert problem.startswith("notebooks/zh/09_tests.ipynb: only 7% of its markdown letters")
+    _write(tmp_path / "notebooks" / "zh" / "09_tests.ipynb", _twin())
+    assert translations.check_twins(tmp_path).problems == []
 
 
 def test_exercise_twins_are_generated_not_made(tmp_path):

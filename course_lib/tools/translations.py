@@ -50,13 +50,16 @@ from course_lib.tools.nbtools import (
     sync_exercises,
 )
 
-__all__ = ["LANGUAGE_LINE", "TODO", "TWIN_FOLDERS", "Report", "check_pair", "check_twins",
-           "code_tokens", "command", "new_twin", "source_hash", "stamp", "twin_path"]
+__all__ = ["LANGUAGE_LINE", "MIN_CHINESE_SHARE", "TODO", "TWIN_FOLDERS", "Report", "check_pair",
+           "check_twins", "chinese_share", "code_tokens", "command", "new_twin", "source_hash",
+           "stamp", "twin_path"]
 
 #: The folders whose notebooks have twins (``exercises/zh/`` is generated from ``solutions/zh/``).
 TWIN_FOLDERS = ("notebooks", "solutions")
 #: The one line a twin's setup cell adds, before its first ``cl.`` call.
 LANGUAGE_LINE = 'cl.set_language("zh")  # 课程语言：中文（反馈信息与术语表）'
+#: The least share of a twin's markdown letters that are Chinese characters (:func:`chinese_share`).
+MIN_CHINESE_SHARE = 0.4
 #: The marker of a markdown cell not translated yet (``--new`` puts it first in each).
 TODO = "<!-- 待翻译 (needs translation): delete this line once the cell is translated -->"
 
@@ -88,6 +91,22 @@ def code_tokens(src: str) -> list[tuple[int, str]]:
     except (tokenize.TokenError, SyntaxError):  # IndentationError is a SyntaxError
         lines = (line.split("#", 1)[0].rstrip() for line in src.splitlines())
         return [(-1, line) for line in lines if line]
+
+
+_NOT_PROSE = re.compile(r"```.*?```|<!--.*?-->|\$\$.*?\$\$|\$[^$\n]+\$|`[^`\n]+`|\]\([^)]*\)",
+                        re.S)
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def chinese_share(markdown: str) -> float:
+    """The share of the letters of ``markdown``'s prose that are Chinese characters.
+
+    Code blocks, inline code, formulas, HTML comments and link targets do not count; every other
+    letter does (a Latin letter or a Chinese character: one each). A text without letters is 1.
+    """
+    prose = _NOT_PROSE.sub("", markdown)
+    letters = sum(1 for ch in prose if ch.isalpha())
+    return len(_HAN.findall(prose)) / letters if letters else 1.0
 
 
 def twin_path(english) -> Path:
@@ -222,6 +241,19 @@ def _link_problems(twin: Path, name: str) -> list[str]:
     return problems
 
 
+def _share_problems(twin: Path, name: str) -> list[str]:
+    """The twin's markdown is written in Chinese: at least :data:`MIN_CHINESE_SHARE` of its
+    letters (checked once no cell holds the 待翻译 marker)."""
+    cells = [c for c in load_notebook(twin)["cells"] if c.get("cell_type") == "markdown"]
+    if any(_is_todo(c) for c in cells):
+        return []
+    share = chinese_share("\n\n".join(_source(c) for c in cells))
+    if share >= MIN_CHINESE_SHARE:
+        return []
+    return [f"{name}: only {share:.0%} of its markdown letters are Chinese (at least "
+            f"{MIN_CHINESE_SHARE:.0%}): translate the English prose left in it"]
+
+
 def _term_problems(twin: Path, name: str) -> list[str]:
     """Where the twin's markdown names a concept otherwise than the glossary (chapter 0)."""
     from course_lib.glossary import term_problems
@@ -248,7 +280,8 @@ def check_twins(root=".") -> Report:
             report.twins.append(name)
             report.problems += check_pair(load_notebook(english[path.name]),
                                           load_notebook(path), name)
-            report.problems += _link_problems(path, name) + _term_problems(path, name)
+            report.problems += (_link_problems(path, name) + _term_problems(path, name)
+                                + _share_problems(path, name))
         report.untranslated += [f"{folder}/{n}" for n in english
                                 if not (root / folder / "zh" / n).is_file()]
     report.problems += _exercise_problems(root)
