@@ -44,6 +44,8 @@ eigendecomposition, so it stays real and accurate.
 
 from __future__ import annotations
 
+import json
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -70,8 +72,10 @@ __all__ = [
     "HELDOUT_PER_CLASS",
     "MIN_SAMPLES",
     "SPLIT_SEED",
+    "RESULTS_DIR",
     "WEIGHTS_FILE",
     "auc",
+    "benchmark_result",
     "build_classifier",
     "classify",
     "features",
@@ -786,3 +790,35 @@ class DiscriminatorProbe(keras.callbacks.Callback):
             if name not in self.logits:
                 raise ValueError(f"Unknown set {name!r}; the probe watches {sorted(self.logits)}.")
         return [auc(la, lb) for la, lb in zip(self.logits[a], self.logits[b], strict=True)]
+
+
+#: Where the benchmarks record their results: ``benchmarks/results/`` in the repository.
+RESULTS_DIR = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+
+
+def benchmark_result(name: str, folder=None) -> dict:
+    """The result a benchmark recorded, ``benchmarks/results/NAME.json`` (chapters 6 and 7b).
+
+    Found from the package, so a notebook reads it the same way from any folder (a Chinese twin
+    in ``notebooks/zh/`` too). ``folder`` overrides where to look. The file is untrusted data:
+    anything but a JSON object is a ``ValueError`` that says how to regenerate it.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str such as 'bench_losses', got {type(name).__name__}.")
+    if not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
+        raise ValueError(f"name {name!r} is not a benchmark result's name. Expected the file name "
+                         "without .json, e.g. 'bench_losses' or 'families'.")
+    path = Path(RESULTS_DIR if folder is None else folder) / f"{name}.json"
+    script = "bench_families.py" if name == "families" else f"{name.split('_ns')[0]}.py"
+    if not path.is_file():
+        raise ValueError(f"{path} does not exist. Expected a result recorded by "
+                         f"benchmarks/{script}; run it to record one.")
+    try:
+        result = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path} is not valid JSON ({exc}). Restore it from version control "
+                         f"or run benchmarks/{script} again.") from None
+    if not isinstance(result, dict):
+        raise ValueError(f"{path} holds a {type(result).__name__}, expected a JSON object. "
+                         f"Restore it from version control or run benchmarks/{script} again.")
+    return result

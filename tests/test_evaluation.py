@@ -293,3 +293,24 @@ def test_score_run_script_prints_the_numbers(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Fréchet distance" in out and (tmp_path / "scores.json").is_file()
     assert script["main"]([str(tmp_path / "missing")]) == 2
+
+
+def test_benchmark_result_reads_the_recorded_json_from_any_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a notebook in notebooks/zh/ reads it the same way
+    result = cl.evaluation.benchmark_result("bench_losses")
+    assert "table" in result and "command" in result
+
+
+def test_benchmark_result_refuses_bad_names_and_untrusted_files(tmp_path):
+    with pytest.raises(TypeError, match="must be a str"):
+        cl.evaluation.benchmark_result(3)
+    with pytest.raises(ValueError, match="not a benchmark result's name"):
+        cl.evaluation.benchmark_result("../secrets")
+    with pytest.raises(ValueError, match="does not exist.*bench_families.py"):
+        cl.evaluation.benchmark_result("families", folder=tmp_path)
+    (tmp_path / "bench_x.json").write_text("[1, 2]")
+    with pytest.raises(ValueError, match="holds a list, expected a JSON object"):
+        cl.evaluation.benchmark_result("bench_x", folder=tmp_path)
+    (tmp_path / "bench_y.json").write_text("{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        cl.evaluation.benchmark_result("bench_y", folder=tmp_path)

@@ -347,5 +347,9 @@ def test_chapter_7_family_run_resumed_equals_the_run_in_one_go(tmp_path, family)
     assert config["width"] == family_defaults["width"] and config["latent_dim"] is None
     samples = np.load(one / "samples.npy")
     assert samples.shape == (8, 28, 28, 1) and -1 <= samples.min() and samples.max() <= 1
-    assert (resumed / "samples.npy").read_bytes() == (one / "samples.npy").read_bytes()
-    assert _losses(resumed) == _losses(one)
+    # Equal to float32 rounding, not bit for bit: on a loaded machine TensorFlow's graph
+    # optimiser sometimes gives up fusing a layer (its "remapper failed" log line), and the
+    # unfused ops round the last bit differently (seen once, in a full test run).
+    np.testing.assert_allclose(np.load(resumed / "samples.npy"), samples, rtol=0, atol=1e-5)
+    for a, b in zip(_losses(resumed), _losses(one), strict=True):
+        assert a.keys() == b.keys() and all(a[k] == pytest.approx(b[k], rel=1e-5) for k in a)
