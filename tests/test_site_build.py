@@ -222,3 +222,20 @@ def test_notebooks_are_executed_in_parallel_each_in_its_kernel_and_kept_in_page_
     assert vendor == tmp_path / "vendor" and list(notebooks) == [p["src"] for p in pages]
     pids = {int(nb["cells"][0]["outputs"][0]["text"][0]) for nb in notebooks.values()}
     assert len(pids) == 3 and os.getpid() not in pids  # one kernel each, not this process
+
+
+def test_execute_notebooks_reports_each_failure_without_hiding_the_other_runs(
+        tmp_path, monkeypatch):
+    from course_lib.tools.site import execute_notebooks
+
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")  # a learner's JupyterLab does not set it
+    good = _nb({**_code("import os\nprint(os.environ.get('TF_CPP_MIN_LOG_LEVEL'))"),
+                "execution_count": None})
+    bad = _nb({**_code("raise RuntimeError('boom')"), "execution_count": None})
+    _touch(tmp_path / "00_good.ipynb", good)
+    _touch(tmp_path / "01_bad.ipynb", bad)
+    runs = execute_notebooks([tmp_path / "00_good.ipynb", tmp_path / "01_bad.ipynb"], jobs=2)
+    assert list(runs) == [tmp_path / "00_good.ipynb", tmp_path / "01_bad.ipynb"]
+    assert "".join(runs[tmp_path / "00_good.ipynb"]["cells"][0]["outputs"][0]["text"]) == "None\n"
+    assert isinstance(runs[tmp_path / "01_bad.ipynb"], str)
+    assert "RuntimeError" in runs[tmp_path / "01_bad.ipynb"] and "boom" in runs[tmp_path / "01_bad.ipynb"]

@@ -35,9 +35,9 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-__all__ = ["ASSETS", "WORDS", "binder_url", "build_site", "execute_notebook", "fetch_assets",
-           "find_pages", "index_markdown", "local_html", "page_language", "prepare_notebook",
-           "static_widgets"]
+__all__ = ["ASSETS", "LEARNER_UNSET", "WORDS", "binder_url", "build_site", "execute_notebook",
+           "execute_notebooks", "fetch_assets", "find_pages", "index_markdown", "learner_env",
+           "local_html", "page_language", "prepare_notebook", "static_widgets"]
 
 #: npm packages the pages use, pinned. Mermaid matches the version JupyterLab 4.6 bundles, so a
 #: diagram renders on the site exactly when it renders in JupyterLab.
@@ -109,13 +109,18 @@ def is_executed(nb: dict) -> bool:
                if _source(c).strip())
 
 
-def execute_notebook(path, timeout: int = 600) -> dict:
-    """Run a notebook top to bottom in its own folder, as a learner does; return it executed.
+#: Variables a learner's JupyterLab does not have: removed from a notebook's kernel.
+LEARNER_UNSET = ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "PYTHONWARNINGS", "MPLBACKEND")
 
-    Widget state is stored in the notebook's metadata, so :func:`static_widgets` can recover the
-    figure a widget drew. A cell that fails raises ``ValueError`` naming the notebook and cell,
-    except cells tagged ``raises-exception`` (their error is part of the lesson).
-    """
+
+def learner_env() -> dict[str, str]:
+    """This process's environment without :data:`LEARNER_UNSET`: what README's command gives a
+    kernel (``MPLBACKEND=Agg``, common in CI, would also leave every inline figure out)."""
+    return {k: v for k, v in os.environ.items() if k not in LEARNER_UNSET}
+
+
+def _run(path, timeout: int):
+    """``(executed notebook, None)``, or ``(None, what failed)`` with the failing cell's error."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -129,15 +134,47 @@ def execute_notebook(path, timeout: int = 600) -> dict:
                 tags.append("raises-exception")
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
                             resources={"metadata": {"path": str(path.parent)}})
-    # MPLBACKEND=Agg (common in CI) would leave every inline figure out of the pages
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     try:
-        client.execute(env=env)
+        client.execute(env=learner_env())
     except CellExecutionError as exc:
-        raise ValueError(f"{path} failed while executing: {str(exc).splitlines()[-1]}. The site "
-                         "is built from notebooks that run top to bottom; fix the notebook "
-                         "(python -m pytest -n 0 " f"{path}) and build again.") from None
-    return json.loads(nbformat.writes(nb))
+        return None, str(exc)
+    return json.loads(nbformat.writes(nb)), None
+
+
+def execute_notebook(path, timeout: int = 600) -> dict:
+    """Run a notebook top to bottom in its own folder, as a learner does; return it executed.
+
+    The kernel gets :func:`learner_env`. Widget state is stored in the notebook's metadata, so
+    :func:`static_widgets` can recover the figure a widget drew. A cell that fails raises
+    ``ValueError`` naming the notebook and cell, except cells tagged ``raises-exception`` (their
+    error is part of the lesson).
+    """
+    nb, error = _run(path, timeout)
+    if error is not None:
+        raise ValueError(f"{path} failed while executing: {error.strip().splitlines()[-1]}. The "
+                         "site is built from notebooks that run top to bottom; fix the notebook "
+                         f"(python -m pytest -n 0 {path}) and build again.")
+    return nb
+
+
+def _run_one(path) -> tuple:
+    return _run(path, 600)
+
+
+def execute_notebooks(paths, jobs: int = 2) -> dict:
+    """Run each notebook as :func:`execute_notebook` does, ``jobs`` at a time, each in its own
+    process; return ``{path: executed notebook}`` and, for a notebook that failed,
+    ``{path: the failing cell and its traceback}`` (a ``str``), so one failure does not hide
+    the others' runs (the tests report each notebook on its own).
+
+    Jupyter clients in threads of one process can lose a kernel's reply and wait forever (seen
+    with an ``interact`` widget), hence processes.
+    """
+    paths = [Path(p) for p in paths]
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
+        done = list(pool.map(_run_one, paths))
+    return {p: (error if nb is None else nb) for p, (nb, error) in zip(paths, done, strict=True)}
 
 
 def _widget_outputs(model_id: str, state: dict, seen=None) -> list:
@@ -408,8 +445,7 @@ def _load_executed(executed, page) -> dict:
 def _executed_notebooks(root: Path, pages, executed, assets, jobs, quiet):
     """``({src: executed notebook}, vendor folder)``: from ``executed`` or by running them.
 
-    Notebooks run ``jobs`` at a time, each in its own process: Jupyter clients in threads of one
-    process can lose a kernel's reply and wait forever (seen with an ``interact`` widget).
+    Notebooks run ``jobs`` at a time, each in its own process (:func:`execute_notebooks`).
     """
     if executed is not None:  # check the executed copy before fetching or building anything
         notebooks = {p["src"]: _load_executed(executed, p) for p in pages}
@@ -417,10 +453,15 @@ def _executed_notebooks(root: Path, pages, executed, assets, jobs, quiet):
     vendor = fetch_assets(assets)  # fetch first: a missing npm should not surface after minutes
     if not quiet:
         print(f"executing {len(pages)} notebooks, {max(1, jobs)} at a time", flush=True)
-    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
-    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
-        done = pool.map(execute_notebook, [root / p["src"] for p in pages])
-        notebooks = dict(zip([p["src"] for p in pages], done, strict=True))
+    runs = execute_notebooks([root / p["src"] for p in pages], jobs=jobs)
+    notebooks = {}
+    for page, (path, nb) in zip(pages, runs.items(), strict=True):
+        if isinstance(nb, str):
+            last = nb.strip().splitlines()[-1] if nb.strip() else "an error"
+            raise ValueError(f"{path} failed while executing: {last}. The site is built from "
+                             "notebooks that run top to bottom; fix the notebook (python -m "
+                             f"pytest -n 0 {path}) and build again.")
+        notebooks[page["src"]] = nb
     return notebooks, vendor
 
 

@@ -2,8 +2,9 @@
 
 Playwright's own browser download is not reachable here, so the tests launch the Chromium that
 the system package manager installed (``.ci/run`` installs it when missing) and skip, saying why,
-where there is none. JupyterLab is started as README says, plus test-only flags; the website is
-built once per test session (it executes every notebook, a few minutes). ``COURSE_SITE_DIR``
+where there is none. JupyterLab is started as README says, plus test-only flags. The website is
+built once per test session from ``executed_pages``, the one run of every chapter and solution
+notebook (``test_site.py`` reports each run, with or without a browser). ``COURSE_SITE_DIR``
 points the site tests at an already built site instead, e.g. while working on them.
 """
 
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -85,8 +88,35 @@ def serve():
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory):
-    """The course website, built once per test session from freshly executed notebooks."""
+def executed_pages(tmp_path_factory):
+    """Every notebook the site shows (the chapters and solutions of both editions), run once
+    top to bottom as a learner runs it, two at a time: ``(folder of the executed copies, laid
+    out like the repository; {src: the failing cell and its traceback})``.
+
+    ``test_site.py`` reports each run and builds the site from these copies, so every notebook
+    is executed once per test session, not once for its test and again for the site.
+    """
+    from course_lib.tools.site import execute_notebooks, find_pages
+
+    folder = tmp_path_factory.mktemp("executed")
+    pages = find_pages(ROOT)
+    t0 = time.perf_counter()
+    runs = execute_notebooks([ROOT / p["src"] for p in pages], jobs=2)
+    failures = {}
+    for page, result in zip(pages, runs.values(), strict=True):
+        if isinstance(result, str):
+            failures[page["src"]] = re.sub(r"\x1b\[[0-9;]*m", "", result)  # no colour codes
+            continue
+        target = folder / page["src"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+    print(f"executed {len(pages)} notebooks in {time.perf_counter() - t0:.0f} s")
+    return folder, failures
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory, executed_pages):
+    """The course website, built once per test session from the notebooks just executed."""
     if chromium_path() is None:
         pytest.skip("no Chromium on this machine: the site is only built for the browser tests")
     prebuilt = os.environ.get("COURSE_SITE_DIR")
@@ -94,9 +124,13 @@ def built_site(tmp_path_factory):
         return Path(prebuilt)
     from course_lib.tools.site import build_site
 
+    folder, failures = executed_pages
+    if failures:
+        pytest.fail(f"the site needs every notebook to run; {', '.join(failures)} failed "
+                    "(test_notebook_runs_top_to_bottom says why)")
     out = tmp_path_factory.mktemp("site") / "html"
     t0 = time.perf_counter()
-    build_site(out, root=ROOT, jobs=2, quiet=True)
+    build_site(out, root=ROOT, executed=folder, quiet=True)
     print(f"built the site in {time.perf_counter() - t0:.0f} s")
     return out
 

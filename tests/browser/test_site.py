@@ -1,8 +1,11 @@
-"""The course website in a real browser: every page loads offline and shows what it should.
+"""Every chapter and solution notebook run as a learner runs it, and the course website built
+from those runs, in a real browser: every page loads offline and shows what it should.
 
-The site is built once per session (``built_site``: every notebook executed top to bottom); a
-test of the test builds a one-page site with a broken Mermaid diagram and shows the page check
-catches it.
+The chapters and solutions of both editions are executed once per session (``executed_pages``,
+two at a time, each in a fresh kernel with README's environment): the first tests report each
+run and its setup cell, then the site is built from the same runs (``built_site``). The exercise
+notebooks run under nbval (``exercises/`` is a test path). A test of the test builds a one-page
+site with a broken Mermaid diagram and shows the page check catches it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,31 @@ from pathlib import Path
 import pytest
 from browserkit import ROOT, has_math, mermaid_fences, site_problems
 
-from course_lib.tools.site import WIDGET_NOTE, build_site, find_pages
+from course_lib.tools.site import WIDGET_NOTE, build_site, find_pages, is_executed
+
+#: The notebooks the site shows and this module runs: chapters and solutions, both editions.
+PAGES = [p["src"] for p in find_pages(ROOT)]
+
+
+@pytest.mark.parametrize("src", PAGES)
+def test_notebook_runs_top_to_bottom_as_a_learner_runs_it(executed_pages, src):
+    folder, failures = executed_pages
+    assert src not in failures, f"{src} failed while executing:\n{failures.get(src)}"
+    assert is_executed(json.loads((folder / src).read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("src", PAGES)
+def test_setup_cell_writes_nothing_to_stderr(executed_pages, src):
+    """The setup cell is where TensorFlow loads: its start-up log must not show as a red box
+    (the kernel had no TF_CPP_MIN_LOG_LEVEL or TF_ENABLE_ONEDNN_OPTS, as a learner's)."""
+    folder, failures = executed_pages
+    if src in failures:
+        pytest.skip(f"{src} did not run (test_notebook_runs_top_to_bottom says why)")
+    nb = json.loads((folder / src).read_text(encoding="utf-8"))
+    setup = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    stderr = ["".join(o["text"]) for o in setup["outputs"]
+              if o["output_type"] == "stream" and o["name"] == "stderr"]
+    assert not stderr, f"{src}: the setup cell wrote to stderr:\n{''.join(stderr)}"
 
 
 @pytest.fixture(scope="module")
