@@ -191,7 +191,5 @@ def test_every_chinese_twin_in_the_repository_is_in_step():
     print(f"not translated yet ({len(report.untranslated)}):", ", ".join(report.untranslated))
 
 
-@pytest.mark.xfail(strict=True, reason="the Chinese edition is being translated; when every "
-                   "twin exists this XPASSes and fails: then delete this mark")
 def test_every_notebook_has_a_chinese_twin():
     assert translations.check_twins(ROOT).untranslated == []
