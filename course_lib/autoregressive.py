@@ -14,7 +14,7 @@ convolutions leave a **blind spot** above-right of each pixel (a triangle of ear
 stack of them reaches); the first layer's 7x7 kernel and the depth keep it small for 28x28
 silhouettes.
 
-**Pixels.** About 92 % of the silhouettes' pixels are exactly black or white; the rest are
+**Pixels.** About 83 % of the cats' pixels are exactly black or white; the rest are
 grey edge pixels. The model treats each pixel as one of ``levels`` equally spaced grey levels
 in [-1, 1] with a softmax over them (``levels=2`` is a Bernoulli pixel, i.e. binarised data and
 samples in {-1, 1}). :meth:`PixelCNN.quantise` maps images onto those levels; training does it
