@@ -794,6 +794,8 @@ class DiscriminatorProbe(keras.callbacks.Callback):
 
 #: Where the benchmarks record their results: ``benchmarks/results/`` in the repository.
 RESULTS_DIR = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+#: The benchmark that records each result the chapters read.
+_RECORDED_BY = {"bench_losses": "bench_losses.py", "families": "bench_families.py"}
 
 
 def benchmark_result(name: str, folder=None) -> dict:
@@ -809,16 +811,18 @@ def benchmark_result(name: str, folder=None) -> dict:
         raise ValueError(f"name {name!r} is not a benchmark result's name. Expected the file name "
                          "without .json, e.g. 'bench_losses' or 'families'.")
     path = Path(RESULTS_DIR if folder is None else folder) / f"{name}.json"
-    script = "bench_families.py" if name == "families" else f"{name.split('_ns')[0]}.py"
+    script = _RECORDED_BY.get(name)
+    rerun = (f"run benchmarks/{script} again" if script else
+             "run the benchmark in benchmarks/ that records it again")
     if not path.is_file():
-        raise ValueError(f"{path} does not exist. Expected a result recorded by "
-                         f"benchmarks/{script}; run it to record one.")
+        raise ValueError(f"{path} does not exist. Expected a benchmark's recorded result; "
+                         f"{rerun} to record it.")
     try:
         result = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path} is not valid JSON ({exc}). Restore it from version control "
-                         f"or run benchmarks/{script} again.") from None
+                         f"or {rerun}.") from None
     if not isinstance(result, dict):
         raise ValueError(f"{path} holds a {type(result).__name__}, expected a JSON object. "
-                         f"Restore it from version control or run benchmarks/{script} again.")
+                         f"Restore it from version control or {rerun}.")
     return result

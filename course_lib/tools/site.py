@@ -37,7 +37,7 @@ from pathlib import Path
 
 __all__ = ["ASSETS", "LEARNER_UNSET", "WORDS", "binder_url", "build_site", "execute_notebook",
            "execute_notebooks", "fetch_assets", "find_pages", "index_markdown", "learner_env",
-           "local_html", "page_language", "prepare_notebook", "static_widgets"]
+           "local_html", "page_language", "prepare_notebook", "save_executed", "static_widgets"]
 
 #: npm packages the pages use, pinned. Mermaid matches the version JupyterLab 4.6 bundles, so a
 #: diagram renders on the site exactly when it renders in JupyterLab.
@@ -137,8 +137,15 @@ def _run(path, timeout: int):
     try:
         client.execute(env=learner_env())
     except CellExecutionError as exc:
-        return None, str(exc)
+        return None, re.sub(r"\x1b\[[0-9;]*m", "", str(exc))  # the traceback without colours
     return json.loads(nbformat.writes(nb)), None
+
+
+def _failed(path, error: str) -> ValueError:
+    last = error.strip().splitlines()[-1] if error.strip() else "an error"
+    return ValueError(f"{path} failed while executing: {last}. The site is built from notebooks "
+                      f"that run top to bottom; fix the notebook (python -m pytest -n 0 {path}) "
+                      "and build again.")
 
 
 def execute_notebook(path, timeout: int = 600) -> dict:
@@ -151,17 +158,11 @@ def execute_notebook(path, timeout: int = 600) -> dict:
     """
     nb, error = _run(path, timeout)
     if error is not None:
-        raise ValueError(f"{path} failed while executing: {error.strip().splitlines()[-1]}. The "
-                         "site is built from notebooks that run top to bottom; fix the notebook "
-                         f"(python -m pytest -n 0 {path}) and build again.")
+        raise _failed(path, error)
     return nb
 
 
-def _run_one(path) -> tuple:
-    return _run(path, 600)
-
-
-def execute_notebooks(paths, jobs: int = 2) -> dict:
+def execute_notebooks(paths, jobs: int = 2, timeout: int = 600) -> dict:
     """Run each notebook as :func:`execute_notebook` does, ``jobs`` at a time, each in its own
     process; return ``{path: executed notebook}`` and, for a notebook that failed,
     ``{path: the failing cell and its traceback}`` (a ``str``), so one failure does not hide
@@ -173,8 +174,17 @@ def execute_notebooks(paths, jobs: int = 2) -> dict:
     paths = [Path(p) for p in paths]
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
-        done = list(pool.map(_run_one, paths))
+        done = list(pool.map(_run, paths, [timeout] * len(paths)))
     return {p: (error if nb is None else nb) for p, (nb, error) in zip(paths, done, strict=True)}
+
+
+def save_executed(notebooks: dict, folder) -> None:
+    """Write executed notebooks ``{src: notebook}`` into ``folder`` laid out like the repository,
+    as ``build_site(executed=folder)`` (``--executed``) reads them."""
+    for src, nb in notebooks.items():
+        target = Path(folder) / src
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _widget_outputs(model_id: str, state: dict, seen=None) -> list:
@@ -457,10 +467,7 @@ def _executed_notebooks(root: Path, pages, executed, assets, jobs, quiet):
     notebooks = {}
     for page, (path, nb) in zip(pages, runs.items(), strict=True):
         if isinstance(nb, str):
-            last = nb.strip().splitlines()[-1] if nb.strip() else "an error"
-            raise ValueError(f"{path} failed while executing: {last}. The site is built from "
-                             "notebooks that run top to bottom; fix the notebook (python -m "
-                             f"pytest -n 0 {path}) and build again.")
+            raise _failed(path, nb)
         notebooks[page["src"]] = nb
     return notebooks, vendor
 
@@ -517,10 +524,6 @@ def build_site(out, root=".", executed=None, assets=None, jobs: int = 2, keep_ex
         else ""
     notebooks, vendor = _executed_notebooks(root, pages, executed, assets, jobs, quiet)
     if keep_executed is not None:
-        for name, nb in notebooks.items():
-            target = Path(keep_executed) / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n",
-                              encoding="utf-8")
+        save_executed(notebooks, keep_executed)
     _sphinx_build(config, out, pages, notebooks, vendor, readme, quiet)
     return {"out": str(out), "pages": [str(Path(p["src"]).with_suffix(".html")) for p in pages]}

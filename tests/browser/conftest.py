@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import functools
 import http.server
-import json
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -96,20 +94,15 @@ def executed_pages(tmp_path_factory):
     ``test_site.py`` reports each run and builds the site from these copies, so every notebook
     is executed once per test session, not once for its test and again for the site.
     """
-    from course_lib.tools.site import execute_notebooks, find_pages
+    from course_lib.tools.site import execute_notebooks, find_pages, save_executed
 
     folder = tmp_path_factory.mktemp("executed")
-    pages = find_pages(ROOT)
+    pages = [p["src"] for p in find_pages(ROOT)]
     t0 = time.perf_counter()
-    runs = execute_notebooks([ROOT / p["src"] for p in pages], jobs=2)
-    failures = {}
-    for page, result in zip(pages, runs.values(), strict=True):
-        if isinstance(result, str):
-            failures[page["src"]] = re.sub(r"\x1b\[[0-9;]*m", "", result)  # no colour codes
-            continue
-        target = folder / page["src"]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+    runs = dict(zip(pages, execute_notebooks([ROOT / src for src in pages], jobs=2).values(),
+                    strict=True))
+    save_executed({src: nb for src, nb in runs.items() if not isinstance(nb, str)}, folder)
+    failures = {src: error for src, error in runs.items() if isinstance(error, str)}
     print(f"executed {len(pages)} notebooks in {time.perf_counter() - t0:.0f} s")
     return folder, failures
 
