@@ -18,6 +18,8 @@ TERMS_THE_EDITION_NAMES = {
     "mode_collapse": "模式崩溃", "minimax_game": "极小极大博弈", "optimal_discriminator": "最优判别器",
     "non_saturating_loss": "非饱和损失", "reparameterization_trick": "重参数化技巧",
     "elbo": "证据下界", "diffusion_model": "扩散模型", "transposed_convolution": "转置卷积",
+    "likelihood": "似然", "token": "词元", "critic": "评判器", "spectral_normalization": "谱归一化",
+    "projection_discriminator": "投影判别器", "posterior_collapse": "后验坍缩", "hinge_loss": "合页损失",
 }
 
 
@@ -103,6 +105,19 @@ def test_an_avoided_synonym_is_reported_with_the_glossarys_term():
     avoided = [p for p in problems if p.kind == "avoided synonym"]
     assert [(p.found, p.expected) for p in avoided] == [("鉴别器", "判别器"), ("模式坍塌", "模式崩溃")]
     assert "判别器" in str(avoided[0])
+
+
+def test_one_word_for_posterior_collapse_and_the_hinge_loss():
+    problems = glossary.term_problems("后验崩溃（posterior collapse）与铰链损失（hinge loss）")
+    avoided = [(p.found, p.expected) for p in problems if p.kind == "avoided synonym"]
+    assert avoided == [("后验崩溃", "后验坍缩"), ("铰链损失", "合页损失")]
+    assert glossary.term_problems("后验坍缩（posterior collapse）与合页损失（hinge loss）") == []
+
+
+def test_log_likelihood_names_the_likelihood_and_maximum_likelihood_stays_its_own_concept():
+    assert glossary.term_problems("对数似然（log-likelihood）") == []
+    assert _kinds("最大似然（maximum likelihood）与似然。") == [
+        ("no English at first use", "likelihood")]
 
 
 def test_first_use_without_english_is_reported_once():
