@@ -29,7 +29,7 @@ chapter                     modules
                             ``toy`` (1-D and 2-D toy data, mode coverage)
 4 the article's GAN         ``article`` (the article's code, run and repaired), ``models``
                             (generators, discriminators), ``validation`` (input checks),
-                            ``cost`` (FLOPs)
+                            ``cost`` (FLOPs), ``execution`` (an epoch per call, XLA)
 5 cats case study           ``recipes`` (defaults, ``build_gan``, ``TrainCatsConfig``,
                             ``train_cats``), ``families`` (the ``train-cats --model``
                             registry), ``runs`` (resume and checkpointed fit, shared by
@@ -65,8 +65,8 @@ __version__ = "0.1.0"
 #: The learner-facing modules, imported on first use.
 _MODULES = (
     "article", "augment", "autoregressive", "checkpoints", "checks", "compat", "conditional",
-    "cost", "data", "diffusion", "distributions", "evaluation", "families", "files", "glossary",
-    "language", "losses", "models", "plotting", "recipes", "runs", "runtime", "startup", "toy",
+    "cost", "data", "diffusion", "distributions", "evaluation", "execution", "families", "files",
+    "glossary", "language", "losses", "models", "plotting", "recipes", "runs", "runtime", "startup", "toy",
     "training", "vae", "validation",
 )
 #: Modules that never import TensorFlow (the command line's tools use them).
@@ -76,8 +76,8 @@ _FUNCTIONS = {"cap_threads": "runtime", "set_language": "language", "set_seed": 
 
 __all__ = sorted([
     "article", "augment", "autoregressive", "cap_threads", "checkpoints", "checks", "conditional",
-    "cost", "data", "diffusion", "distributions", "evaluation", "families", "glossary",
-    "language", "losses", "models", "plotting", "recipes", "runtime",
+    "cost", "data", "diffusion", "distributions", "evaluation", "execution", "families",
+    "glossary", "language", "losses", "models", "plotting", "recipes", "runtime",
     "set_language", "set_seed", "toy", "training", "vae",
 ])
 

@@ -1,6 +1,6 @@
 """The few Keras internals course_lib cannot avoid, in one place (chapter 5, checkpoints).
 
-Keras 3 and TensorFlow have no public API for these five facts, and course_lib needs each:
+Keras 3 and TensorFlow have no public API for these six facts, and course_lib needs each:
 
 * every layer inside a model, nested ones included (``Model._flatten_layers``);
 * the random-number state of a layer such as ``Dropout`` (``Layer._seed_generators``), which
@@ -12,7 +12,9 @@ Keras 3 and TensorFlow have no public API for these five facts, and course_lib n
 * the names of the objects a ``tf.train.Checkpoint`` file holds at its top level (its object
   graph proto), which tells a checkpoint of another model family from one of this family:
   the variables' own keys do not, because each variable is stored under one path only (often
-  an optimizer's, ``optimizer/_trainable_variables/3``).
+  an optimizer's, ``optimizer/_trainable_variables/3``);
+* whether TensorFlow's op determinism is on (``cl.set_seed(..., deterministic=True)``), under
+  which Keras refuses XLA, so ``cl.execution`` must not ask for it.
 
 Each function has a test in ``tests/test_compat.py``: a Keras upgrade that renames one of them
 breaks that test, here, loudly, instead of silently weakening a checkpoint or a check.
@@ -20,13 +22,20 @@ breaks that test, here, loudly, instead of silently weakening a checkpoint or a 
 
 from __future__ import annotations
 
-__all__ = ["checkpoint_children", "flatten_layers", "learning_rate_schedule", "optimizer_variables",
-           "seed_generators"]
+__all__ = ["checkpoint_children", "flatten_layers", "learning_rate_schedule",
+           "op_determinism_enabled", "optimizer_variables", "seed_generators"]
 
 
 def flatten_layers(model) -> list:
     """Every layer inside ``model`` (nested models' layers too), in a stable order."""
     return list(model._flatten_layers(include_self=False))
+
+
+def op_determinism_enabled() -> bool:
+    """Whether ``tf.config.experimental.enable_op_determinism()`` has been called."""
+    from tensorflow.python.framework import config
+
+    return bool(config.is_op_determinism_enabled())
 
 
 def seed_generators(layer) -> list:

@@ -10,6 +10,7 @@ generator step) or ``loss="hinge"``, the losses of :data:`course_lib.losses.GAN_
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from pathlib import Path
@@ -19,10 +20,11 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from course_lib import checkpoints, losses, plotting
+from course_lib import checkpoints, execution, losses, plotting
 from course_lib.files import write_json
 from course_lib.validation import (
     check_augment,
+    check_dataset_batch,
     check_ema_decay,
     check_fit_data,
     check_gan_compiled,
@@ -65,7 +67,7 @@ def latent_batch(n: int, latent_dim: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)
 
 
-class GAN(keras.Model):
+class GAN(execution.GraphEpochs, keras.Model):
     """A generator and a discriminator trained against each other (introduced in chapter 3).
 
     Args:
@@ -86,6 +88,10 @@ class GAN(keras.Model):
     epochs=...)``. ``fit`` takes a NumPy array (checked for shape, NaN and value range) or a
     ``tf.data.Dataset`` of batches. After a ``fit`` stopped by a non-finite loss,
     ``diverged_at`` holds ``(epoch, batch)`` (0-based); otherwise it is None.
+
+    Speed (chapter 4): on one device ``fit`` runs each epoch's batches in one call into
+    TensorFlow (:class:`cl.execution.GraphEpochs`), and ``compile(jit_compile="auto")`` compiles
+    that loop with XLA for networks without convolutions (the MLPs), where it pays on a CPU.
 
     Several GPUs: build the models, the GAN and the optimizers and call ``compile`` inside
     ``tf.distribute.MirroredStrategy().scope()``; ``batch_size`` is then the global batch.
@@ -121,14 +127,18 @@ class GAN(keras.Model):
 
     # ------------------------------------------------------------------ configuration
     def compile(self, d_optimizer=None, g_optimizer=None, generator_loss="non_saturating",
-                label_smoothing=0.0, loss=None, n_critic=1, gp_weight=10.0, **kwargs):
+                label_smoothing=0.0, loss=None, n_critic=1, gp_weight=10.0, jit_compile="auto",
+                steps_per_execution="epoch", **kwargs):
         """Set both optimizers and the game: ``loss`` is one of ``cl.losses.GAN_LOSSES``
         (``"non_saturating"``, ``"minimax"``, ``"wgan-gp"``, ``"hinge"``); left out, the
         chapter 3 ``generator_loss`` (``"non_saturating"`` or ``"minimax"``) names it.
 
         ``label_smoothing`` (one-sided, e.g. 0.1) softens the cross-entropy's real targets.
         ``n_critic`` discriminator (critic) steps run per generator step, each with fresh noise
-        on the same real batch; ``gp_weight`` is WGAN-GP's lambda (chapter 6).
+        on the same real batch; ``gp_weight`` is WGAN-GP's lambda (chapter 6). ``jit_compile``
+        "auto" means XLA on a CPU for networks without convolutions
+        (:func:`cl.execution.resolve_jit_compile`); ``steps_per_execution`` is "epoch" (one
+        call into TensorFlow per epoch, on one device) or a number of batches per call.
         """
         check_gan_optimizers(d_optimizer, g_optimizer, self.discriminator, self.generator)
         self.label_smoothing = check_label_smoothing(label_smoothing)
@@ -138,7 +148,11 @@ class GAN(keras.Model):
         self.game = losses.GAN_LOSSES[self.loss_name]
         self.n_critic = check_positive_int("n_critic", n_critic)
         self.gp_weight = check_positive_number("gp_weight", gp_weight)
-        super().compile(**kwargs)
+        self.execution_steps = execution.check_steps_per_execution(steps_per_execution)
+        jit_compile = execution.resolve_jit_compile(jit_compile, self.generator,
+                                                    self.discriminator,
+                                                    one_device=execution.on_one_device(self))
+        super().compile(jit_compile=jit_compile, **kwargs)
         self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
         # Create the optimizers' moment estimates now, in the strategy the models live in:
         # under MirroredStrategy they cannot be created inside the compiled train step, and a
@@ -294,16 +308,28 @@ class GAN(keras.Model):
         training with :class:`TrainingDivergedError`; checkpoint callbacks skip the bad epoch.
         """
         check_gan_compiled(self, "fit")
+        one_device = execution.on_one_device(self)
+        # on one device a dataset's first batch is checked as it is read for training
         x, batch_size = check_fit_data(x, y, batch_size, self.sample_shape(),
                                        output_range(self.generator),
-                                       self.distribute_strategy.num_replicas_in_sync)
+                                       self.distribute_strategy.num_replicas_in_sync,
+                                       read_sample=not one_device)
         epochs = check_positive_int("epochs", epochs)
         self.diverged_at = None
         if isinstance(x, tf.data.Dataset):  # it brings its own order; Keras would warn
             kwargs.setdefault("shuffle", False)
         guard = NaNGuard(("d_loss", "g_loss"))
-        history = super().fit(x, batch_size=batch_size, epochs=epochs, verbose=verbose,
-                              callbacks=[guard, *list(callbacks or [])], **kwargs)
+        if (isinstance(x, np.ndarray) and one_device
+                and not kwargs.keys() & {"validation_split", "steps_per_epoch"}):
+            # one iterator for all epochs, instead of Keras's new pipeline per epoch
+            x, kwargs["steps_per_epoch"] = execution.array_dataset(
+                x, batch_size, shuffle=kwargs.pop("shuffle", True) is not False)
+            batch_size, kwargs["shuffle"] = None, False
+        check = functools.partial(check_dataset_batch, shape=self.sample_shape(),
+                                  value_range=output_range(self.generator))
+        with self.graph_epochs(x, batch_size, kwargs.get("steps_per_epoch"), check=check):
+            history = super().fit(x, batch_size=batch_size, epochs=epochs, verbose=verbose,
+                                  callbacks=[guard, *list(callbacks or [])], **kwargs)
         guard.raise_if_diverged()
         return history
 
@@ -381,12 +407,18 @@ class NaNGuard(keras.callbacks.Callback):
         self.keys = None if keys is None else tuple(keys)
         self.message = None
         self._epoch = 0
+        self._begin = 0
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
 
+    def on_train_batch_begin(self, batch, logs=None):
+        self._begin = batch
+
     def on_train_batch_end(self, batch, logs=None):
         logs = logs or {}
+        # with several batches per call, the one that went wrong is the last one run
+        batch = execution.last_batch(self.model, self._begin, batch)
         bad = {k: float(v) for k, v in logs.items()
                if (self.keys is None or k in self.keys) and not math.isfinite(float(v))}
         if bad and self.message is None:
@@ -415,6 +447,7 @@ class ProgressBar(keras.callbacks.Callback):
     def __init__(self, desc="training", leave=True):
         super().__init__()
         self.desc, self.leave, self.bar = desc, leave, None
+        self._begin = 0
 
     def on_train_begin(self, logs=None):
         self.bar = None  # a new fit, a new bar
@@ -426,10 +459,14 @@ class ProgressBar(keras.callbacks.Callback):
             self.bar = tqdm(total=max(epochs - epoch, 0) * steps or None, desc=self.desc,
                             leave=self.leave, unit="batch")
 
+    def on_train_batch_begin(self, batch, logs=None):
+        self._begin = batch
+
     def on_train_batch_end(self, batch, logs=None):
         if self.bar is not None:
-            self.bar.update(1)
-            if logs and batch % 5 == 0:
+            last = execution.last_batch(self.model, self._begin, batch)
+            self.bar.update(last - self._begin + 1)  # one call may run a whole epoch
+            if logs and (last - self._begin > 0 or batch % 5 == 0):
                 self.bar.set_postfix({k: f"{float(v):.3f}" for k, v in logs.items()},
                                      refresh=False)
 

@@ -22,6 +22,7 @@ __all__ = [
     "check_binary_images",
     "check_choice",
     "check_dataset",
+    "check_dataset_batch",
     "check_dataset_sample",
     "check_ddim_steps",
     "check_ema_decay",
@@ -317,6 +318,12 @@ def check_dataset_sample(dataset, shape=None, value_range=None) -> None:
     if batch is None:
         raise ValueError("The dataset is empty: it yields no batch. Expected batches of images; "
                          "check the source and any filter in the pipeline.")
+    check_dataset_batch(batch, shape, value_range)
+
+
+def check_dataset_batch(batch, shape=None, value_range=None) -> None:
+    """Check one batch read from a dataset (``x`` or ``(x, ...)``) as :func:`check_images`
+    checks an array; the rule of :func:`check_dataset_sample` (chapter 5)."""
     batch = batch[0] if isinstance(batch, tuple | list) else batch
     try:
         check_images(np.asarray(batch), "the dataset's first batch", shape=shape,
@@ -470,11 +477,12 @@ def check_dataset(ds, sample_shape) -> None:
         )
 
 
-def check_fit_data(x, y, batch_size, sample_shape, value_range, replicas=1):
+def check_fit_data(x, y, batch_size, sample_shape, value_range, replicas=1, read_sample=True):
     """The real samples of ``GAN.fit``: return ``(x, batch_size)``, checked.
 
-    ``x`` is a ``tf.data.Dataset`` (checked for its sample shape, and its first batch as an
-    array is) or an array (checked for
+    ``x`` is a ``tf.data.Dataset`` (checked for its sample shape, and, unless ``read_sample``
+    is False because the caller checks the first batch it trains on with
+    :func:`check_dataset_batch`, its first batch as an array is) or an array (checked for
     shape, NaN and ``value_range``, and that ``batch_size`` fits it and splits evenly over
     ``replicas``).
     """
@@ -490,7 +498,8 @@ def check_fit_data(x, y, batch_size, sample_shape, value_range, replicas=1):
         )
     if isinstance(x, tf.data.Dataset):
         check_dataset(x, sample_shape)
-        check_dataset_sample(x, sample_shape, value_range)  # one rule, as for arrays
+        if read_sample:
+            check_dataset_sample(x, sample_shape, value_range)  # one rule, as for arrays
         return x, batch_size
     x = check_images(x, "x", shape=sample_shape, value_range=value_range)
     if batch_size is None:

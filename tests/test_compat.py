@@ -69,3 +69,15 @@ def test_learning_rate_schedule_is_found_and_a_fixed_rate_is_none():
     schedule = keras.optimizers.schedules.CosineDecay(2e-3, decay_steps=10)
     assert compat.learning_rate_schedule(keras.optimizers.Adam(schedule)) is schedule
     assert compat.learning_rate_schedule(keras.optimizers.Adam(1e-3)) is None
+
+
+def test_op_determinism_enabled_follows_set_seed_in_a_fresh_process():
+    import subprocess
+    import sys
+
+    code = ("import course_lib as cl; from course_lib import compat; "
+            "a = compat.op_determinism_enabled(); cl.set_seed(0, deterministic=True); "
+            "print(a, compat.op_determinism_enabled())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, check=True)
+    assert out.stdout.split() == ["False", "True"]

@@ -85,15 +85,15 @@ def test_epochs_4_equals_epochs_2_then_resume_to_4(tmp_path, uninterrupted):
 
 
 def test_run_killed_with_sigkill_resumes_from_its_last_checkpoint(tmp_path, uninterrupted):
-    # Pause the first run in the middle of epoch 2 (after the epoch-1 checkpoint and some
-    # epoch-2 updates) so that the kill is certain to land inside the run.
+    # Pause the first run after epoch 2 has trained but before its checkpoint is written (one
+    # call runs a whole epoch), so that the kill is certain to land inside the run.
     pause = textwrap.dedent("""
         import time
         from course_lib.checkpoints import GANCheckpoint
         def on_epoch_begin(self, epoch, logs=None):
             self._epoch = epoch
         def on_train_batch_end(self, batch, logs=None):
-            if self._epoch == 1 and batch == 4:
+            if self._epoch == 1:  # epoch 2 has trained, its checkpoint is not written
                 print("PAUSED", flush=True)
                 time.sleep(600)
         GANCheckpoint.on_epoch_begin = on_epoch_begin

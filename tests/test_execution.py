@@ -1,0 +1,119 @@
+"""An epoch per call into TensorFlow (cl.execution): the same training as one call per batch,
+the NaN guard still naming the exact batch, the callbacks' counts, and XLA only where it pays."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import course_lib as cl
+
+LATENT = 4
+
+
+def _gan(seed=0, lr=1e-3, **compile_kw):
+    cl.set_seed(seed)  # the same initial weights every time
+    g = cl.training.GAN(cl.models.mlp_generator(latent_dim=LATENT, hidden_units=8),
+                        cl.models.mlp_discriminator(hidden_units=8), latent_dim=LATENT,
+                        seed=seed)
+    g.compile(d_optimizer=keras.optimizers.Adam(lr), g_optimizer=keras.optimizers.Adam(lr),
+              **compile_kw)
+    return g
+
+
+def _weights(gan):
+    return gan.generator.get_weights() + gan.discriminator.get_weights()
+
+
+class _Calls(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.ends = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.ends.append(batch)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_an_epoch_per_call_trains_exactly_as_one_call_per_batch(jit):
+    x = cl.data.load_cats()[:64]
+    ds = cl.data.as_dataset(x, 8, seed=3, epochs=3)
+    per_batch = _gan(jit_compile=jit, steps_per_execution=1)
+    per_epoch = _gan(jit_compile=jit)
+    calls = {}
+    for name, gan in (("batch", per_batch), ("epoch", per_epoch)):
+        calls[name] = _Calls()
+        history = gan.fit(ds, epochs=3, steps_per_epoch=8, verbose=0, callbacks=[calls[name]])
+        calls[name].losses = history.history["d_loss"]
+    assert calls["batch"].ends == list(range(8)) * 3  # Keras's loop: a call per batch
+    assert calls["epoch"].ends == [7, 7, 7]  # one call per epoch, ending at its last batch
+    assert per_epoch.g_optimizer.iterations.numpy() == per_batch.g_optimizer.iterations.numpy() == 24
+    for a, b in zip(_weights(per_batch), _weights(per_epoch), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(calls["batch"].losses, calls["epoch"].losses, rtol=1e-5)
+
+
+def test_an_array_epoch_ends_with_its_short_batch_and_the_bar_counts_every_batch():
+    x = cl.data.load_cats()[:40]  # batches of 16, 16 and 8
+    gan = _gan()
+    bar, calls = cl.training.ProgressBar(leave=False), _Calls()
+    gan.fit(x, batch_size=16, epochs=2, verbose=0, callbacks=[bar, calls])
+    assert gan.g_optimizer.iterations.numpy() == 2 * 3
+    assert calls.ends == [2, 2]
+    assert bar.bar.n == bar.bar.total == 6
+
+
+def test_a_non_finite_loss_in_the_middle_of_an_epoch_stops_right_after_that_batch():
+    x = cl.data.load_cats()[:48].reshape(6, 8, 28, 28, 1).copy()
+    x[2, 0, 0, 0, 0] = np.nan  # the third of six batches
+    gan = _gan()
+    with pytest.raises(cl.training.TrainingDivergedError, match=r"epoch 1, batch 3"):
+        gan.fit(tf.data.Dataset.from_tensor_slices(x), epochs=1, verbose=0)
+    assert gan.diverged_at == (0, 2)
+    assert gan.g_optimizer.iterations.numpy() == 3  # the three later batches never ran
+    assert gan.executed_steps == 3
+
+
+def test_a_dataset_is_checked_on_the_first_batch_training_reads_before_any_step():
+    gan = _gan()
+    before = [w.copy() for w in _weights(gan)]
+    raw = tf.data.Dataset.from_tensor_slices(
+        np.full((16, 28, 28, 1), 200.0, np.float32)).batch(8)
+    with pytest.raises(ValueError, match="raw 0..255 pixels"):
+        gan.fit(raw, epochs=1, verbose=0)
+    assert gan.g_optimizer.iterations.numpy() == 0
+    assert all(np.array_equal(a, b) for a, b in zip(before, _weights(gan), strict=True))
+
+
+def test_xla_is_chosen_for_dense_networks_only_on_a_cpu():
+    dense = (cl.models.mlp_generator(), cl.models.mlp_discriminator())
+    conv = (cl.models.dcgan_generator(width=4), cl.models.dcgan_discriminator(width=4))
+    spectral = cl.models.dcgan_critic(width=4, norm="spectral")  # convolutions inside a wrapper
+    assert not cl.execution.has_convolutions(*dense)
+    assert cl.execution.has_convolutions(*conv) and cl.execution.has_convolutions(spectral)
+    # Keras refuses XLA under op determinism (which another test may have turned on)
+    deterministic = cl.compat.op_determinism_enabled()
+    assert cl.execution.resolve_jit_compile("auto", *dense) is not deterministic
+    assert cl.execution.resolve_jit_compile("auto", *conv) is False
+    assert cl.execution.resolve_jit_compile(False, *dense) is False
+    with pytest.raises(ValueError, match="jit_compile must be"):
+        cl.execution.resolve_jit_compile("yes", *dense)
+
+
+def test_steps_per_execution_is_checked():
+    assert cl.execution.check_steps_per_execution("epoch") == "epoch"
+    assert cl.execution.check_steps_per_execution(4) == 4
+    with pytest.raises(TypeError, match="'epoch' or an int"):
+        cl.execution.check_steps_per_execution(2.0)
+    with pytest.raises(ValueError, match=">= 1"):
+        cl.execution.check_steps_per_execution(0)
+
+
+def test_the_graph_optimisers_notice_is_kept_off_stderr_and_other_lines_pass(capfd):
+    import os
+
+    with cl.startup.quiet_descriptor(cl.startup.GRAPH_LOG_LINES):
+        os.write(2, b"E0000 meta_optimizer.cc:967] remapper failed: INVALID_ARGUMENT: "
+                    b"Mutation::Apply error: fanout\nsomething else\n")
+    err = capfd.readouterr().err
+    assert "remapper failed" not in err and "something else" in err
