@@ -29,9 +29,9 @@ STARTUP_LOG_LINES = (
 
 # What grappler, TensorFlow's graph optimiser, writes when it first optimises a DCGAN's epoch loop
 # (``cl.execution``): its "remapper" declines to fuse a convolution with its bias and LeakyReLU
-# inside the loop's body and leaves those operations as they are. The loop still runs about 7 %
-# faster than one step per call, and its results are the same; the line is not an error of the
-# learner's.
+# inside the loop's body and leaves those operations as they are. The loop is still no slower
+# than one step per call (``benchmarks/bench_training.py``), and its numbers are the same; the
+# line is not an error of the learner's.
 GRAPH_LOG_LINES = ("remapper failed: INVALID_ARGUMENT: Mutation::Apply error",)
 
 
