@@ -30,6 +30,7 @@ import tensorflow as tf
 from course_lib import compat, startup
 
 __all__ = [
+    "XLA_MIN_INPUT",
     "GraphEpochs",
     "array_dataset",
     "check_steps_per_execution",
@@ -67,15 +68,30 @@ def has_convolutions(*models) -> bool:
     return any(isinstance(layer, _CONVOLUTIONS) for layer in _layers(*models))
 
 
+#: The smallest input, in values per sample, for which "auto" asks for XLA: compiling costs a few
+#: seconds per model, which the MLP on 28x28 images wins back (about 1 ms a step) and a toy GAN
+#: on 1-D or 2-D points, whose steps cost a fraction of a millisecond, does not (chapter 3).
+XLA_MIN_INPUT = 256
+
+
+def _input_size(model) -> int:
+    try:
+        shape = model.input_shape
+    except (AttributeError, ValueError):
+        return 0
+    return int(np.prod([d or 1 for d in shape[1:]])) if shape is not None else 0
+
+
 def resolve_jit_compile(jit_compile, *models, one_device=True):
     """``compile``'s ``jit_compile`` for these networks: True, False, or "auto".
 
     "auto" on one device of a machine without accelerators becomes True for networks without
-    convolutions
-    (XLA fuses the MLP's many small operations: about 1.8x faster per step here) and False for
-    convolutional ones (XLA's CPU convolutions measured about 12x slower than oneDNN's for the
-    DCGAN); with an accelerator, or under a ``tf.distribute`` strategy, it stays "auto", Keras's
-    own choice; with op determinism on, or a layer that XLA cannot compile, it is False.
+    convolutions whose largest input has at least :data:`XLA_MIN_INPUT` values per sample (the
+    MLP on images: XLA fuses its many small operations, 1.2 against 2.2 ms per step here), and
+    False otherwise: for convolutional networks (XLA's CPU convolutions measured about 12x
+    slower than oneDNN's for the DCGAN) and for toy networks (the compile would cost more than
+    it saves). With an accelerator, or under a ``tf.distribute`` strategy, it stays "auto",
+    Keras's own choice; with op determinism on, or a layer that XLA cannot compile, it is False.
     """
     if isinstance(jit_compile, bool):
         return jit_compile
@@ -86,6 +102,8 @@ def resolve_jit_compile(jit_compile, *models, one_device=True):
     if compat.op_determinism_enabled() or not all(
             getattr(layer, "supports_jit", True) for layer in _layers(*models)):
         return False  # Keras would refuse XLA here, with a warning
+    if max((_input_size(m) for m in models), default=0) < XLA_MIN_INPUT:
+        return False
     return not has_convolutions(*models)
 
 

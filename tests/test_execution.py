@@ -95,6 +95,8 @@ def test_xla_is_chosen_for_dense_networks_only_on_a_cpu():
     deterministic = cl.compat.op_determinism_enabled()
     assert cl.execution.resolve_jit_compile("auto", *dense) is not deterministic
     assert cl.execution.resolve_jit_compile("auto", *conv) is False
+    toy = (cl.models.vector_generator(latent_dim=4), cl.models.vector_discriminator())
+    assert cl.execution.resolve_jit_compile("auto", *toy) is False  # too small to pay back
     assert cl.execution.resolve_jit_compile(False, *dense) is False
     with pytest.raises(ValueError, match="jit_compile must be"):
         cl.execution.resolve_jit_compile("yes", *dense)

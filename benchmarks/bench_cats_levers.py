@@ -1,0 +1,123 @@
+"""Levers on train-cats' default DCGAN that are not run options: one run each, scored.
+
+Each lever changes one thing of the default run (``cl.recipes.TrainCatsConfig()``: DCGAN width 32,
+batch 64, Adam 5e-4 with beta_1 0.5, 500 epochs, seed 0) and trains it through
+``cl.recipes.train_cats`` exactly as ``python -m course_lib train-cats`` does; its 1,000 samples
+are scored with ``cl.evaluation.score``. The levers that are run options (EMA, DiffAugment) are
+in ``bench_cats_budget.py --compare``. Run from the repository root, one process per lever
+(about 3.5 minutes each on 2 cores), and the rows are added to
+``benchmarks/results/cats_levers.json``:
+
+    python benchmarks/bench_cats_levers.py LEVER [LEVER ...]
+
+LEVER is one of: ``decay-half`` (the learning rate held for half the steps, then linearly to 0),
+``decay-linear`` (linearly to 0 from the start), ``smooth`` (one-sided label smoothing 0.1),
+``ttur-F`` (the generator's rate times F, e.g. ``ttur-0.5``), ``nodrop`` (no dropout in D),
+``widthWxE`` (width W for E epochs, e.g. ``width40x400``) and ``bsB_LR_E`` (batch B, rate LR,
+E epochs, e.g. ``bs128_1e-3_500``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results" / "cats_levers.json"
+
+
+def _patch(lever: str) -> dict:
+    """Apply ``lever`` to this process; return the TrainCatsConfig fields it sets."""
+    import keras
+    import tensorflow as tf
+
+    from course_lib import models, recipes, training
+
+    if lever.startswith("decay-"):
+        hold = {"decay-half": 0.5, "decay-linear": 0.0}[lever]
+        steps = 500 * 15
+
+        class HoldThenLinear(keras.optimizers.schedules.LearningRateSchedule):
+            def __init__(self, initial_learning_rate):
+                self.initial_learning_rate = initial_learning_rate
+
+            def __call__(self, step):
+                t = tf.cast(step, tf.float32) / steps
+                return self.initial_learning_rate * tf.clip_by_value((1 - t) / (1 - hold), 0, 1)
+
+            def get_config(self):
+                return {"initial_learning_rate": self.initial_learning_rate}
+
+        adam = keras.optimizers.Adam
+        keras.optimizers.Adam = lambda lr, **kw: adam(HoldThenLinear(lr), **kw)
+        return {}
+    compile_ = training.GAN.compile
+    if lever == "smooth":
+        training.GAN.compile = lambda self, *a, **k: compile_(self, *a, label_smoothing=0.1, **k)
+        return {}
+    if lever.startswith("ttur-"):
+        factor = float(lever.split("-", 1)[1])
+
+        def compile_ttur(self, d_optimizer=None, g_optimizer=None, **k):
+            g_optimizer.learning_rate = float(g_optimizer.learning_rate.numpy()) * factor
+            return compile_(self, d_optimizer=d_optimizer, g_optimizer=g_optimizer, **k)
+
+        training.GAN.compile = compile_ttur
+        return {}
+    if lever == "nodrop":
+        disc = models.dcgan_discriminator
+        recipes.models.dcgan_discriminator = lambda width=32, dropout=0.3: disc(width, 0.0)
+        return {}
+    if lever.startswith("width"):
+        width, epochs = lever[5:].split("x")
+        return {"width": int(width), "epochs": int(epochs)}
+    if lever.startswith("bs"):
+        batch, rate, epochs = lever[2:].split("_")
+        return {"batch_size": int(batch), "learning_rate": float(rate), "epochs": int(epochs)}
+    raise ValueError(f"unknown lever {lever!r}; see the module's docstring")
+
+
+def one(lever: str) -> dict:
+    import numpy as np
+
+    import course_lib as cl
+    from course_lib.recipes import TrainCatsConfig, train_cats
+
+    fields = _patch(lever)
+    load = os.getloadavg()
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as d:
+        summary = train_cats(TrainCatsConfig(**fields), Path(d) / "run", progress=False)
+        wall = time.perf_counter() - t0
+        s = cl.evaluation.score(np.load(Path(summary["out"]) / "samples.npy"))
+    return {"lever": lever, "fields": fields, "wall_s": round(wall, 1), "load_before": load,
+            **{k: s[k] for k in ("fd", "fd_floor", "cat_prob", "memorised_fraction",
+                                 "diversity")}}
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--one"]:
+        print("ROW " + json.dumps(one(argv[1])))
+        return 0
+    rows = json.loads(RESULTS.read_text())["rows"] if RESULTS.exists() else []
+    for lever in argv:  # a process each: a lever patches the process it runs in
+        out = subprocess.run([sys.executable, __file__, "--one", lever], capture_output=True,
+                             text=True, check=True, env={**os.environ,
+                                                         "TF_CPP_MIN_LOG_LEVEL": "2"})
+        row = json.loads(next(ln for ln in out.stdout.splitlines() if ln.startswith("ROW "))[4:])
+        print(f"{lever:16s} FD {row['fd']:5.2f}  P(cat) {row['cat_prob']:.3f}  memorised "
+              f"{row['memorised_fraction']:.1%}  diversity {row['diversity']:.2f}  "
+              f"{row['wall_s']:5.0f} s wall", flush=True)
+        rows = [r for r in rows if r["lever"] != lever] + [row]
+        RESULTS.write_text(json.dumps({"command": "python benchmarks/bench_cats_levers.py "
+                                                  "LEVER ...", "rows": rows}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
