@@ -73,6 +73,8 @@ def run(width, epochs, rows, workdir):
 #: The candidates of ``--compare``: TrainCatsConfig fields over today's default.
 CANDIDATES = {
     "default": {},
+    # the default until the DCGAN's generator got twice D's rate and D lost its dropout
+    "equal-rates-dropout": {"generator_lr_ratio": 1.0, "dropout": 0.3},
     "ema": {"ema_decay": 0.999},
     "diffaugment": {"augment": "translation,cutout"},
     "diffaugment+ema": {"augment": "translation,cutout", "ema_decay": 0.999},

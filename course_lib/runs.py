@@ -87,9 +87,11 @@ def restore_for_resume(model, out: Path, learning_rate: float, resume: bool) -> 
     ckpt_dir = Path(out) / "checkpoints"
     start = checkpoints.restore(model, ckpt_dir)
     if start:  # the checkpoint restored the old rate; a lowered one takes over from here
-        for item in model.checkpoint_items().values():
+        # a model whose networks learn at different rates says how each follows the run's
+        rates = model.learning_rates(learning_rate) if hasattr(model, "learning_rates") else {}
+        for name, item in model.checkpoint_items().items():
             if isinstance(item, keras.optimizers.Optimizer):
-                set_learning_rate(item, learning_rate)
+                set_learning_rate(item, rates.get(name, learning_rate))
     else:
         print(f"No checkpoint in {ckpt_dir}: starting a new run.", file=sys.stderr)
     return start

@@ -170,6 +170,14 @@ class GAN(execution.GraphEpochs, keras.Model):
     def call(self, z, training=False):
         return self.generator(z, training=training)
 
+    #: The generator's learning rate over the discriminator's (``cl.recipes.build_gan`` sets
+    #: it); a resumed run's rate keeps it (:meth:`learning_rates`).
+    generator_lr_ratio = 1.0
+
+    def learning_rates(self, rate: float) -> dict:
+        """Each optimizer's learning rate when the run's (the discriminator's) is ``rate``."""
+        return {"d_optimizer": rate, "g_optimizer": rate * self.generator_lr_ratio}
+
     def count_params(self) -> int:
         """The two networks' parameters (an ``ema_generator`` is not counted twice)."""
         return self.generator.count_params() + self.discriminator.count_params()

@@ -167,8 +167,9 @@ def test_resume_conflicts_compare_the_fixed_fields_only():
     saved = {**TrainCatsConfig().to_dict(), "replicas": 1}
     changed = TrainCatsConfig(epochs=9, learning_rate=1e-4, strategy="mirrored")
     assert changed.resume_conflicts(saved) == {}
+    # the families' own defaults differ too (the MLP has no dropout, so that is not compared)
     assert TrainCatsConfig(seed=3, model="mlp").resume_conflicts(saved) == {
-        "model": ("dcgan", "mlp"), "seed": (0, 3)}
+        "model": ("dcgan", "mlp"), "seed": (0, 3), "generator_lr_ratio": (2.0, 1.0)}
 
 
 def test_train_cats_takes_a_config_object(tmp_path):

@@ -89,13 +89,46 @@ def test_a_family_whose_defaults_break_the_protocol_is_named(monkeypatch):
 
 def test_an_old_run_without_recorded_defaults_resumes_and_a_family_change_is_named():
     old = {"model": "dcgan", "batch_size": 64, "seed": 0, "latent_dim": 100, "width": None}
-    # width None meant 32; a run from before the moving average had none (ema_decay 0)
-    assert TrainCatsConfig(epochs=9).resume_conflicts(old) == {}
-    assert TrainCatsConfig(epochs=9, ema_decay=0.99).resume_conflicts(old) == {
+    # width None meant 32; a run from before the moving average had none (ema_decay 0), and
+    # one from before today's recipe trained both networks at one rate with dropout 0.3 in D
+    then = {"generator_lr_ratio": 1.0, "dropout": 0.3}
+    assert TrainCatsConfig(epochs=9, **then).resume_conflicts(old) == {}
+    assert TrainCatsConfig(epochs=9).resume_conflicts(old) == {"generator_lr_ratio": (1.0, 2.0),
+                                                               "dropout": (0.3, 0.0)}
+    assert TrainCatsConfig(epochs=9, ema_decay=0.99, **then).resume_conflicts(old) == {
         "ema_decay": (0.0, 0.99)}
     vae_run = {**TrainCatsConfig(model="vae").to_dict(), "replicas": 1}
     assert TrainCatsConfig().resume_conflicts(vae_run) == {
         "model": ("vae", "dcgan"), "latent_dim": (16, 100)}
+
+
+def test_the_dcgan_recipe_sets_the_generators_rate_and_ds_dropout_and_resume_keeps_them(
+        tmp_path):
+    assert TrainCatsConfig().generator_lr_ratio == DCGAN_DEFAULTS["generator_lr_ratio"] == 2.0
+    assert TrainCatsConfig(model="mlp").generator_lr_ratio == 1.0
+    assert TrainCatsConfig(loss="wgan-gp").generator_lr_ratio == 1.0  # its own tuned recipe
+    assert TrainCatsConfig(loss="wgan-gp", generator_lr_ratio=3).generator_lr_ratio == 3.0
+    with pytest.raises(ValueError, match="generator_lr_ratio must be a finite number > 0"):
+        TrainCatsConfig(generator_lr_ratio=0)
+    assert TrainCatsConfig().dropout == 0.0 and TrainCatsConfig(model="mlp").dropout is None
+    assert TrainCatsConfig(loss="hinge").dropout is None  # a critic has no dropout
+    with pytest.raises(ValueError, match="not to the wgan-gp critic"):
+        TrainCatsConfig(loss="wgan-gp", dropout=0.1)
+    with pytest.raises(ValueError, match="dropout does not apply to model 'mlp'"):
+        TrainCatsConfig(model="mlp", dropout=0.1)
+    drop = [layer for layer in cl.recipes.build_model(TrainCatsConfig(width=4, dropout=0.25))
+            .discriminator.layers if isinstance(layer, keras.layers.Dropout)]
+    assert [layer.rate for layer in drop] == [0.25]
+    gan = cl.recipes.build_model(TrainCatsConfig(width=4, learning_rate=4e-4))
+    rates = {n: float(o.learning_rate.numpy()) for n, o in (("d", gan.d_optimizer),
+                                                           ("g", gan.g_optimizer))}
+    assert rates == pytest.approx({"d": 4e-4, "g": 8e-4})
+    cl.checkpoints.save(gan, tmp_path / "run" / "checkpoints", 1)
+    again = cl.recipes.build_model(TrainCatsConfig(width=4, learning_rate=4e-4))
+    # a lowered --learning-rate on --resume lowers both, keeping the generator's twice D's
+    assert runs.restore_for_resume(again, tmp_path / "run", 1e-4, resume=True) == 1
+    assert float(again.d_optimizer.learning_rate.numpy()) == pytest.approx(1e-4)
+    assert float(again.g_optimizer.learning_rate.numpy()) == pytest.approx(2e-4)
 
 
 # ----------------------------------------------------------------------------- checkpoints

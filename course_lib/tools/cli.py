@@ -66,6 +66,21 @@ def _learning_rate(text):
     return check(text)
 
 
+def _lr_ratio(text):
+    check = _checked(float, "--generator-lr-ratio",
+                     lambda v, value: v.check_positive_number("--generator-lr-ratio", value))
+    return check(text)
+
+
+def _dropout(text):
+    def check(v, value):
+        value = v.check_positive_number("--dropout", value, allow_zero=True)
+        if value >= 1:
+            raise ValueError(f"--dropout must be in [0, 1), got {value}")
+        return value
+    return _checked(float, "--dropout", check)(text)
+
+
 def _ema_decay(text):
     check = _checked(float, "--ema-decay", lambda v, value: v.check_ema_decay(value, "--ema-decay"))
     return check(text)
@@ -90,13 +105,20 @@ def _add_train_cats(sub) -> None:
     t.add_argument("--seed", type=_seed)
     t.add_argument("--latent-dim", type=_positive("--latent-dim"))
     t.add_argument("--learning-rate", type=_learning_rate,
-                   help="Adam's learning rate for every network (may be lowered on --resume)")
+                   help="Adam's learning rate (may be lowered on --resume); a GAN's generator "
+                        "learns at --generator-lr-ratio times it")
+    t.add_argument("--generator-lr-ratio", type=_lr_ratio,
+                   help="a GAN's generator's learning rate over its discriminator's (default: "
+                        "2 for the DCGAN, 1 for the MLP, WGAN-GP and hinge)")
     t.add_argument("--loss", choices=LOSS_NAMES,
                    help="the game (chapter 6): non_saturating (default), minimax, wgan-gp, hinge; "
                         "its learning rate, epochs and critic steps are the defaults")
     t.add_argument("--n-critic", type=_positive("--n-critic"),
                    help="critic steps per generator step (default: the loss's, 1; the WGAN-GP "
                         "paper uses 5)")
+    t.add_argument("--dropout", type=_dropout,
+                   help="the DCGAN discriminator's dropout rate (default 0, none; the WGAN-GP "
+                        "and hinge critics have none)")
     t.add_argument("--ema-decay", type=_ema_decay,
                    help="a GAN's moving average of its generator's weights, which the samples "
                         "come from (chapter 5): its decay, 0 for none (the default)")
@@ -220,7 +242,7 @@ def _add_grade_doctor(sub) -> None:
 #: The train-cats options that are fields of ``TrainCatsConfig``.
 CONFIG_OPTIONS = ("model", "epochs", "batch_size", "seed", "latent_dim", "learning_rate",
                   "num_samples", "strategy", "loss", "n_critic", "ema_decay",
-                  "augment")
+                  "augment", "generator_lr_ratio", "dropout")
 
 
 def config_fields(args) -> dict:
