@@ -109,6 +109,13 @@ def test_xla_is_chosen_for_dense_networks_only_on_a_cpu():
     toy = (cl.models.vector_generator(latent_dim=4), cl.models.vector_discriminator())
     assert cl.execution.resolve_jit_compile("auto", *toy) is False  # too small to pay back
     assert cl.execution.resolve_jit_compile(False, *dense) is False
+    # networks of two inputs (noise and label) are measured by their largest input
+    two_inputs = (cl.conditional.conditional_generator(width=4),
+                  cl.conditional.conditional_discriminator(width=4))
+    assert cl.execution.resolve_jit_compile("auto", *two_inputs) is False  # convolutions
+    z, label = keras.Input((300,)), keras.Input((), dtype="int32")
+    mixed = keras.Model([z, label], keras.layers.Dense(2)(z))
+    assert cl.execution.resolve_jit_compile("auto", mixed) is not deterministic
     with pytest.raises(ValueError, match="jit_compile must be"):
         cl.execution.resolve_jit_compile("yes", *dense)
 
