@@ -239,3 +239,33 @@ def test_execute_notebooks_reports_each_failure_without_hiding_the_other_runs(
     assert "".join(runs[tmp_path / "00_good.ipynb"]["cells"][0]["outputs"][0]["text"]) == "None\n"
     assert isinstance(runs[tmp_path / "01_bad.ipynb"], str)
     assert "RuntimeError" in runs[tmp_path / "01_bad.ipynb"] and "boom" in runs[tmp_path / "01_bad.ipynb"]
+
+
+def test_a_kernel_that_dies_starting_up_is_started_again(tmp_path, monkeypatch):
+    import nbclient
+
+    from course_lib.tools import site
+
+    _touch(tmp_path / "00_a.ipynb", _nb({**_code("print(6 * 7)"), "execution_count": None}))
+    real, starts = nbclient.NotebookClient.execute, []
+
+    def execute(self, **kwargs):  # the first kernel loses the race for its ports
+        starts.append(1)
+        if len(starts) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(nbclient.NotebookClient, "execute", execute)
+    nb, error = site._run(tmp_path / "00_a.ipynb", timeout=120)
+    assert error is None and len(starts) == 2
+    assert "".join(nb["cells"][0]["outputs"][0]["text"]) == "42\n"
+
+    def never(self, **kwargs):
+        starts.append(1)
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(nbclient.NotebookClient, "execute", never)
+    starts.clear()
+    nb, error = site._run(tmp_path / "00_a.ipynb", timeout=120)
+    assert nb is None and len(starts) == site.KERNEL_STARTS
+    assert error.startswith("the kernel failed: RuntimeError: Kernel died")

@@ -119,26 +119,42 @@ def learner_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in LEARNER_UNSET}
 
 
+#: Times a notebook's kernel is started before its run counts as failed: a kernel that loses
+#: the race for its ports to another one starting beside it dies before it answers.
+KERNEL_STARTS = 3
+
+
 def _run(path, timeout: int):
-    """``(executed notebook, None)``, or ``(None, what failed)`` with the failing cell's error."""
+    """``(executed notebook, None)``, or ``(None, what failed)`` with the failing cell's error
+    (or why the kernel could not run it)."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     path = Path(path)
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:  # nbval's comment marker means what nbclient's tag means
-        if cell.cell_type == "code" and cell.source.lstrip().startswith("# NBVAL_RAISES_EXCEPTION"):
-            tags = cell.metadata.setdefault("tags", [])
-            if "raises-exception" not in tags:
-                tags.append("raises-exception")
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
-                            resources={"metadata": {"path": str(path.parent)}})
-    try:
-        client.execute(env=learner_env())
-    except CellExecutionError as exc:
-        return None, re.sub(r"\x1b\[[0-9;]*m", "", str(exc))  # the traceback without colours
-    return json.loads(nbformat.writes(nb)), None
+    for start in range(1, KERNEL_STARTS + 1):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:  # nbval's comment marker means what nbclient's tag means
+            if (cell.cell_type == "code"
+                    and cell.source.lstrip().startswith("# NBVAL_RAISES_EXCEPTION")):
+                tags = cell.metadata.setdefault("tags", [])
+                if "raises-exception" not in tags:
+                    tags.append("raises-exception")
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                store_widget_state=True,
+                                resources={"metadata": {"path": str(path.parent)}})
+        try:
+            client.execute(env=learner_env())
+        except CellExecutionError as exc:
+            return None, re.sub(r"\x1b\[[0-9;]*m", "", str(exc))  # the traceback, no colours
+        except RuntimeError as exc:
+            if "before replying to kernel_info" in str(exc) and start < KERNEL_STARTS:
+                continue  # it died starting up (a port taken meanwhile): start a fresh one
+            return None, f"the kernel failed: {type(exc).__name__}: {exc}"
+        except Exception as exc:  # noqa: BLE001 - a kernel that died or hung is this run's error
+            return None, f"the kernel failed: {type(exc).__name__}: {exc}"
+        return json.loads(nbformat.writes(nb)), None
+    return None, "the kernel did not start"  # not reached: the last start returns above
 
 
 def _failed(path, error: str) -> ValueError:
