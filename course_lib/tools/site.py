@@ -119,6 +119,11 @@ def learner_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in LEARNER_UNSET}
 
 
+#: Seconds one cell may run. Chapter 7 trains its diffusion model live: about 2 minutes on a
+#: 2-core machine of 355 GFLOP/s (float32 matmul), 5-8 minutes on one of 100 GFLOP/s, longer when
+#: other notebooks share the cores; a cell that truly hangs still ends.
+CELL_TIMEOUT = 1800
+
 #: Times a notebook's kernel is started before its run counts as failed: a kernel that loses
 #: the race for its ports to another one starting beside it dies before it answers.
 KERNEL_STARTS = 3
@@ -164,7 +169,7 @@ def _failed(path, error: str) -> ValueError:
                       "and build again.")
 
 
-def execute_notebook(path, timeout: int = 600) -> dict:
+def execute_notebook(path, timeout: int = CELL_TIMEOUT) -> dict:
     """Run a notebook top to bottom in its own folder, as a learner does; return it executed.
 
     The kernel gets :func:`learner_env`. Widget state is stored in the notebook's metadata, so
@@ -178,7 +183,7 @@ def execute_notebook(path, timeout: int = 600) -> dict:
     return nb
 
 
-def execute_notebooks(paths, jobs: int = 2, timeout: int = 600) -> dict:
+def execute_notebooks(paths, jobs: int = 2, timeout: int = CELL_TIMEOUT) -> dict:
     """Run each notebook as :func:`execute_notebook` does, ``jobs`` at a time, each in its own
     process; return ``{path: executed notebook}`` and, for a notebook that failed,
     ``{path: the failing cell and its traceback}`` (a ``str``), so one failure does not hide
