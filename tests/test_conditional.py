@@ -119,9 +119,14 @@ def test_train_animals_resumes_exactly(tmp_path):
     train_animals(tiny_config(epochs=1), tmp_path / "split", progress=False)
     train_animals(tiny_config(), tmp_path / "split", resume=True, progress=False)
     a, b = tmp_path / "whole", tmp_path / "split"
-    np.testing.assert_array_equal(np.load(a / "samples.npy"), np.load(b / "samples.npy"))
+    # Equal to float32 rounding: on a loaded machine oneDNN's threads may sum a batch of 5,000 in
+    # another order (seen: 1.5e-8). A resume that lost the noise's or the optimizer's state moves
+    # the samples by a learning-rate step, orders of magnitude more.
+    np.testing.assert_allclose(np.load(a / "samples.npy"), np.load(b / "samples.npy"),
+                               rtol=0, atol=1e-6)
     rows_a, rows_b = (json.loads((p / "history.json").read_text()) for p in (a, b))
-    assert [r["d_loss"] for r in rows_a] == [r["d_loss"] for r in rows_b]
+    assert [r["d_loss"] for r in rows_b] == pytest.approx([r["d_loss"] for r in rows_a],
+                                                          rel=1e-6)
 
 
 def test_train_animals_refuses_other_fixed_settings_on_resume(tmp_path):
