@@ -77,23 +77,10 @@ XLA_MIN_INPUT = 256
 def _input_size(model) -> int:
     """The values per sample of a network's largest input; 0 when it does not say."""
     try:
-        shapes = model.input_shape
-    except (AttributeError, ValueError):
+        inputs = model.inputs or ()
+    except (AttributeError, ValueError):  # a subclassed model, not built from inputs
         return 0
-    if shapes is None:
-        return 0
-    if isinstance(shapes, dict):
-        shapes = list(shapes.values())
-    if not isinstance(shapes, (list, tuple)) or not shapes:
-        return 0
-    if not isinstance(shapes[0], (list, tuple)) and not hasattr(shapes[0], "as_list"):
-        shapes = [shapes]  # one input: (batch, ...)
-    sizes = [0]
-    for shape in shapes:
-        dims = list(shape.as_list() if hasattr(shape, "as_list") else shape or ())[1:]
-        if all(d is None or isinstance(d, (int, np.integer)) for d in dims):
-            sizes.append(int(np.prod([d or 1 for d in dims])))
-    return max(sizes)
+    return max((math.prod(d or 1 for d in x.shape[1:]) for x in inputs), default=0)
 
 
 def resolve_jit_compile(jit_compile, *models, one_device=True):

@@ -150,16 +150,13 @@ def _run(path, timeout: int):
                                 resources={"metadata": {"path": str(path.parent)}})
         try:
             client.execute(env=learner_env())
+            return json.loads(nbformat.writes(nb)), None
         except CellExecutionError as exc:
             return None, re.sub(r"\x1b\[[0-9;]*m", "", str(exc))  # the traceback, no colours
-        except RuntimeError as exc:
+        except Exception as exc:  # noqa: BLE001 - a kernel that died or hung is this run's error
             if "before replying to kernel_info" in str(exc) and start < KERNEL_STARTS:
                 continue  # it died starting up (a port taken meanwhile): start a fresh one
             return None, f"the kernel failed: {type(exc).__name__}: {exc}"
-        except Exception as exc:  # noqa: BLE001 - a kernel that died or hung is this run's error
-            return None, f"the kernel failed: {type(exc).__name__}: {exc}"
-        return json.loads(nbformat.writes(nb)), None
-    return None, "the kernel did not start"  # not reached: the last start returns above
 
 
 def _failed(path, error: str) -> ValueError:
