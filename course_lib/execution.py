@@ -6,7 +6,8 @@ small MLP that round trip costs more than the step's arithmetic. :class:`GraphEp
 into a ``keras.Model`` subclass in front of ``keras.Model``, runs a whole epoch's batches in one
 call instead: the batches are stacked into one tensor and a ``tf.while_loop`` inside one
 ``tf.function`` runs ``train_step`` on each, and with XLA (``jit_compile``) the whole loop is
-compiled into one program. The maths of the step is untouched:
+compiled into one program. Reading the batches, checking the first one (a dataset's) and the
+epoch's short last batch happen in that same call. The maths of the step is untouched:
 
 - the batches, their order and every random number are the ones ``fit`` would use anyway;
 - the loop stops right after the first step whose logged values are not finite, so the weights
@@ -286,22 +287,60 @@ def _stacked_train_function(model):
 
 
 class _Stacked:
-    """Up to ``steps_per_execution`` batches per call, run in runs of equal shape (a short last
-    batch runs on its own). Batches of one shape are fetched and stacked inside TensorFlow, in
-    one call; batches of yet other shapes (rare) are fetched one by one."""
+    """Up to ``steps_per_execution`` batches per call, in one call into TensorFlow (each call
+    costs about a millisecond of Python and dispatch): the batches of the first batch's shape
+    are fetched, stacked and trained in a loop, then the batch of another shape that ended the
+    run (an epoch's short last batch) is trained on its own. Batches of yet other shapes (rare)
+    are fetched one by one."""
 
     def __init__(self, model):
         options = {"jit_compile": bool(model.jit_compile), "reduce_retracing": True}
         self.model = model
         self.one = tf.function(model.train_step, **options)
         self.loop = tf.function(_loop(model.train_step), **options)
-        self.fetch = tf.function(_fetch)
+        self.epoch = tf.function(self._epoch)
         self.traced = set()
+        self.check, self.check_error, self.spec = None, None, None
+
+    def _epoch(self, iterator, k, check):
+        """The graph of one call: ``(logs, ran, n, rest_ran, passed)``, ``n`` the batches of
+        the run, ``rest_ran`` whether the batch of another shape after it trained too (not
+        when the run stopped at a non-finite log). With ``check`` the first batch goes to
+        :meth:`run_check` first, and nothing trains unless it ``passed``."""
+        n, stacked, rest = _fetch(iterator, k)
+        first = tf.nest.flatten(tf.nest.map_structure(lambda b: b[0], stacked))
+        passed = tf.cond(check, lambda: tf.py_function(self.run_check, first, Tout=tf.bool),
+                         lambda: tf.constant(True))
+
+        def train():
+            logs, ran = self.loop(stacked)
+            go = tf.logical_and(tf.logical_and(tf.equal(ran, n), _all_finite(logs)),
+                                rest.has_value())
+            logs, ran = tf.cond(go, lambda: (self.one(rest.get_value()), ran + 1),
+                                lambda: (logs, ran))
+            return logs, ran, go
+
+        def refuse():  # the batch failed its check: no step, logs of the right structure
+            logs = self.loop.get_concrete_function(stacked).structured_outputs[0]
+            return (tf.nest.map_structure(lambda t: tf.zeros(t.shape, t.dtype), logs),
+                    tf.constant(0), tf.constant(False))
+
+        logs, ran, go = tf.cond(passed, train, refuse)
+        return logs, ran, n, go, passed
+
+    def run_check(self, *flat):
+        """The fit call's ``batch_check`` on its first batch (called from inside the graph);
+        False, with the error kept for :meth:`train` to raise, when the batch fails it."""
+        try:
+            self.check(tf.nest.pack_sequence_as(self.spec, [np.asarray(t) for t in flat]))
+        except (TypeError, ValueError) as exc:
+            self.check_error = exc
+            return False
+        return True
 
     def many(self, stacked):
-        """The loop over stacked batches: ``(logs, ran)``. Its first call per shape is traced
-        and optimised with grappler's harmless notice (:data:`cl.startup.GRAPH_LOG_LINES`) kept
-        off stderr."""
+        """The loop over stacked batches: ``(logs, ran)``, its first call per shape with
+        grappler's harmless notice (:data:`cl.startup.GRAPH_LOG_LINES`) kept off stderr."""
         key = _shape_key(stacked)
         if key in self.traced:
             logs, ran = self.loop(stacked)
@@ -331,20 +370,39 @@ class _Stacked:
                 break  # stopped at a non-finite loss: the guard takes it from here
         return logs, ran
 
+    def call_epoch(self, iterator, k):
+        """One call of :meth:`_epoch`, the fit call's ``batch_check`` (taken once) with it. Its
+        first call is traced and optimised with grappler's harmless notice
+        (:data:`cl.startup.GRAPH_LOG_LINES`) kept off stderr."""
+        self.check, self.model.batch_check = self.model.batch_check, None
+        self.spec, self.check_error = iterator.element_spec, None
+        args = (iterator, tf.constant(k), tf.constant(self.check is not None))
+        try:
+            if "epoch" in self.traced:
+                *out, passed = self.epoch(*args)
+            else:
+                with startup.quiet_descriptor(startup.GRAPH_LOG_LINES):
+                    *out, passed = self.epoch(*args)
+                self.traced.add("epoch")
+        finally:
+            self.check = None
+        if not bool(passed):
+            raise self.check_error
+        return out
+
     def train(self, iterator):
         """Keras's ``train_function``: one call, up to ``steps_per_execution`` batches."""
         k = self.model.steps_per_execution
         try:
-            n, stacked, rest = self.fetch(iterator, tf.constant(k))
+            logs, ran, n, rest_ran = self.call_epoch(iterator, k)
         except (StopIteration, tf.errors.OutOfRangeError):
             raise StopIteration from None
-        n = int(n)
-        _check_first(self.model, tf.nest.map_structure(lambda b: b[0], stacked))
-        logs, ran = self.stacked(n, stacked)
-        if ran == n and _finite(logs) and rest.has_value():  # another shape: on its own
-            more = [rest.get_value()] + _take(iterator, k - n - 1)
-            logs, extra = self.batches(more)
-            ran += extra
+        ran, n = int(ran), int(n)
+        if bool(rest_ran) and n + 1 < k and _finite(logs):  # yet other shapes: one by one
+            more = _take(iterator, k - n - 1)
+            if more:
+                logs, extra = self.batches(more)
+                ran += extra
         self.model.executed_steps = ran
         return logs
 
@@ -358,13 +416,6 @@ def _take(iterator, k):
         except (StopIteration, tf.errors.OutOfRangeError):
             break
     return out
-
-
-def _check_first(model, batch):
-    """Run the fit call's ``batch_check`` on its first batch, once."""
-    check, model.batch_check = model.batch_check, None
-    if check is not None:
-        check(tf.nest.map_structure(np.asarray, batch))
 
 
 def _finite(logs) -> bool:

@@ -96,6 +96,22 @@ def test_a_dataset_is_checked_on_the_first_batch_training_reads_before_any_step(
     assert all(np.array_equal(a, b) for a, b in zip(before, _weights(gan), strict=True))
 
 
+def test_a_batch_that_fails_its_check_trains_nothing_with_op_determinism_on():
+    """With op determinism TensorFlow may reorder a graph's independent work: the check must
+    gate the steps, not merely run beside them."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.path.insert(0, 'tests'); import course_lib as cl; "
+            "cl.set_seed(0, deterministic=True); import test_execution as t; "
+            "t.test_a_dataset_is_checked_on_the_first_batch_training_reads_before_any_step(); "
+            "print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=600)
+    assert out.stdout.strip().endswith("ok"), out.stderr[-3000:]
+    assert "assertion failed" not in out.stderr  # no TensorFlow log line beside the error
+
+
 def test_xla_is_chosen_for_dense_networks_only_on_a_cpu():
     dense = (cl.models.mlp_generator(), cl.models.mlp_discriminator())
     conv = (cl.models.dcgan_generator(width=4), cl.models.dcgan_discriminator(width=4))
