@@ -377,13 +377,14 @@ class _Stacked:
         self.check, self.model.batch_check = self.model.batch_check, None
         self.spec, self.check_error = iterator.element_spec, None
         args = (iterator, tf.constant(k), tf.constant(self.check is not None))
+        key = ("epoch", repr(self.spec))  # a new kind of batch traces the graph again
         try:
-            if "epoch" in self.traced:
+            if key in self.traced:
                 *out, passed = self.epoch(*args)
             else:
                 with startup.quiet_descriptor(startup.GRAPH_LOG_LINES):
                     *out, passed = self.epoch(*args)
-                self.traced.add("epoch")
+                self.traced.add(key)
         finally:
             self.check = None
         if not bool(passed):

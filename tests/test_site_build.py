@@ -269,3 +269,39 @@ def test_a_kernel_that_dies_starting_up_is_started_again(tmp_path, monkeypatch):
     nb, error = site._run(tmp_path / "00_a.ipynb", timeout=120)
     assert nb is None and len(starts) == site.KERNEL_STARTS
     assert error.startswith("the kernel failed: RuntimeError: Kernel died")
+
+
+def test_a_widget_cell_whose_reply_is_lost_runs_again_in_a_fresh_kernel(tmp_path, monkeypatch):
+    import nbclient
+    from nbclient.exceptions import CellTimeoutError
+
+    from course_lib.tools import site
+
+    widget = "interact(print, x=1)"
+    _touch(tmp_path / "00_w.ipynb", _nb({**_code(widget), "execution_count": None}))
+    _touch(tmp_path / "00_c.ipynb", _nb({**_code("sum(range(10**9))"), "execution_count": None}))
+    starts, waits = [], []
+
+    def execute(self, **kwargs):  # the first kernel's reply to the widget cell is lost
+        starts.append(1)
+        waits.append(self.timeout_func(self.nb.cells[0]))
+        if len(starts) == 1:
+            raise CellTimeoutError("A cell timed out while it was being executed")
+        self.nb.cells[0].execution_count = 1
+        return self.nb
+
+    monkeypatch.setattr(nbclient.NotebookClient, "execute", execute)
+    nb, error = site._run(tmp_path / "00_w.ipynb", timeout=1800)
+    assert error is None and len(starts) == 2 and nb["cells"][0]["execution_count"] == 1
+    assert waits == [site.WIDGET_CELL_TIMEOUT] * 2  # a widget cell waits minutes, not 30
+
+    def slow(self, **kwargs):  # any other cell that times out is that notebook's error
+        starts.append(1)
+        waits.append(self.timeout_func(self.nb.cells[0]))
+        raise CellTimeoutError("A cell timed out while it was being executed")
+
+    monkeypatch.setattr(nbclient.NotebookClient, "execute", slow)
+    starts.clear(), waits.clear()
+    nb, error = site._run(tmp_path / "00_c.ipynb", timeout=1800)
+    assert nb is None and len(starts) == 1 and waits == [1800]
+    assert error.startswith("the kernel failed: CellTimeoutError")

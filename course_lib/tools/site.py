@@ -125,8 +125,19 @@ def learner_env() -> dict[str, str]:
 CELL_TIMEOUT = 1800
 
 #: Times a notebook's kernel is started before its run counts as failed: a kernel that loses
-#: the race for its ports to another one starting beside it dies before it answers.
+#: the race for its ports to another one starting beside it dies before it answers, and a cell
+#: that shows a widget can lose its reply (jupyter/nbclient#312: the kernel is idle, the client
+#: waits on).
 KERNEL_STARTS = 3
+
+#: Seconds a cell that shows a widget (``interact``) may run: it draws one figure in seconds, so
+#: a longer wait is a lost reply, and the notebook runs again in a fresh kernel.
+WIDGET_CELL_TIMEOUT = 300
+
+
+def _is_widget_cell(cell) -> bool:
+    return cell.cell_type == "code" and ("interact(" in cell.source
+                                         or "interactive(" in cell.source)
 
 
 def _run(path, timeout: int):
@@ -134,7 +145,7 @@ def _run(path, timeout: int):
     (or why the kernel could not run it)."""
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
     path = Path(path)
     for start in range(1, KERNEL_STARTS + 1):
@@ -145,8 +156,14 @@ def _run(path, timeout: int):
                 tags = cell.metadata.setdefault("tags", [])
                 if "raises-exception" not in tags:
                     tags.append("raises-exception")
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                store_widget_state=True,
+        running = []
+
+        def cell_timeout(cell, running=running):
+            running[:] = [cell]
+            return min(timeout, WIDGET_CELL_TIMEOUT) if _is_widget_cell(cell) else timeout
+
+        client = NotebookClient(nb, timeout=timeout, timeout_func=cell_timeout,
+                                kernel_name="python3", store_widget_state=True,
                                 resources={"metadata": {"path": str(path.parent)}})
         try:
             client.execute(env=learner_env())
@@ -154,8 +171,10 @@ def _run(path, timeout: int):
         except CellExecutionError as exc:
             return None, re.sub(r"\x1b\[[0-9;]*m", "", str(exc))  # the traceback, no colours
         except Exception as exc:  # noqa: BLE001 - a kernel that died or hung is this run's error
-            if "before replying to kernel_info" in str(exc) and start < KERNEL_STARTS:
-                continue  # it died starting up (a port taken meanwhile): start a fresh one
+            if start < KERNEL_STARTS and ("before replying to kernel_info" in str(exc) or (
+                    isinstance(exc, CellTimeoutError) and running
+                    and _is_widget_cell(running[0]))):
+                continue  # it died starting up, or a widget's reply was lost: a fresh kernel
             return None, f"the kernel failed: {type(exc).__name__}: {exc}"
 
 
