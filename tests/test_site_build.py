@@ -293,7 +293,7 @@ def test_a_widget_cell_whose_reply_is_lost_runs_again_in_a_fresh_kernel(tmp_path
     monkeypatch.setattr(nbclient.NotebookClient, "execute", execute)
     nb, error = site._run(tmp_path / "00_w.ipynb", timeout=1800)
     assert error is None and len(starts) == 2 and nb["cells"][0]["execution_count"] == 1
-    assert waits == [site.WIDGET_CELL_TIMEOUT] * 2  # a widget cell waits minutes, not 30
+    assert waits == [site.WIDGET_CELL_TIMEOUT] * 2  # a widget cell waits 2 minutes, not 30
 
     def slow(self, **kwargs):  # any other cell that times out is that notebook's error
         starts.append(1)

@@ -126,13 +126,15 @@ CELL_TIMEOUT = 1800
 
 #: Times a notebook's kernel is started before its run counts as failed: a kernel that loses
 #: the race for its ports to another one starting beside it dies before it answers, and a cell
-#: that shows a widget can lose its reply (jupyter/nbclient#312: the kernel is idle, the client
-#: waits on).
+#: that shows a widget can time out on a message nbclient lost (jupyter/nbclient#312).
 KERNEL_STARTS = 3
 
-#: Seconds a cell that shows a widget (``interact``) may run: it draws one figure in seconds, so
-#: a longer wait is a lost reply, and the notebook runs again in a fresh kernel.
-WIDGET_CELL_TIMEOUT = 300
+#: Seconds a cell that shows a widget (``interact``) may take. It draws one figure in seconds,
+#: but nbclient can lose track of such a cell: seen in CI, the kernel replied within a second,
+#: sat idle, and nbclient waited out the cell's whole timeout (30 minutes) before it went on to
+#: the next cell. If such a wait ends in a timeout error, the notebook runs again in a fresh
+#: kernel.
+WIDGET_CELL_TIMEOUT = 120
 
 
 def _is_widget_cell(cell) -> bool:
