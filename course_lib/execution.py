@@ -341,14 +341,18 @@ class _Stacked:
     def many(self, stacked):
         """The loop over stacked batches: ``(logs, ran)``, its first call per shape with
         grappler's harmless notice (:data:`cl.startup.GRAPH_LOG_LINES`) kept off stderr."""
-        key = _shape_key(stacked)
-        if key in self.traced:
-            logs, ran = self.loop(stacked)
-        else:
-            with startup.quiet_descriptor(startup.GRAPH_LOG_LINES):
-                logs, ran = self.loop(stacked)
-            self.traced.add(key)
+        logs, ran = self.quiet_first(_shape_key(stacked), self.loop, stacked)
         return logs, int(ran)
+
+    def quiet_first(self, key, function, *args):
+        """``function(*args)``; the first call for ``key`` traces and optimises a graph, with
+        grappler's harmless notice (:data:`cl.startup.GRAPH_LOG_LINES`) kept off stderr."""
+        if key in self.traced:
+            return function(*args)
+        with startup.quiet_descriptor(startup.GRAPH_LOG_LINES):
+            out = function(*args)
+        self.traced.add(key)
+        return out
 
     def stacked(self, n, stacked):
         """Train on ``n`` stacked batches: ``(logs, ran)``."""
@@ -371,20 +375,12 @@ class _Stacked:
         return logs, ran
 
     def call_epoch(self, iterator, k):
-        """One call of :meth:`_epoch`, the fit call's ``batch_check`` (taken once) with it. Its
-        first call is traced and optimised with grappler's harmless notice
-        (:data:`cl.startup.GRAPH_LOG_LINES`) kept off stderr."""
+        """One call of :meth:`_epoch`, the fit call's ``batch_check`` (taken once) with it."""
         self.check, self.model.batch_check = self.model.batch_check, None
         self.spec, self.check_error = iterator.element_spec, None
-        args = (iterator, tf.constant(k), tf.constant(self.check is not None))
-        key = ("epoch", repr(self.spec))  # a new kind of batch traces the graph again
-        try:
-            if key in self.traced:
-                *out, passed = self.epoch(*args)
-            else:
-                with startup.quiet_descriptor(startup.GRAPH_LOG_LINES):
-                    *out, passed = self.epoch(*args)
-                self.traced.add(key)
+        try:  # a new kind of batch traces the graph again
+            *out, passed = self.quiet_first(("epoch", repr(self.spec)), self.epoch, iterator,
+                                            tf.constant(k), tf.constant(self.check is not None))
         finally:
             self.check = None
         if not bool(passed):
