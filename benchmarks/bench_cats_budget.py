@@ -75,6 +75,8 @@ CANDIDATES = {
     "default": {},
     # the default until the DCGAN's generator got twice D's rate and D lost its dropout
     "equal-rates-dropout": {"generator_lr_ratio": 1.0, "dropout": 0.3},
+    # a discriminator half the generator's width
+    "half-width-d": {"discriminator_width": 16},
     "ema": {"ema_decay": 0.999},
     "diffaugment": {"augment": "translation,cutout"},
     "diffaugment+ema": {"augment": "translation,cutout", "ema_decay": 0.999},

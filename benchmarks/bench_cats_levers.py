@@ -14,8 +14,10 @@ in ``bench_cats_budget.py --compare``. Run from the repository root, one process
 LEVER is one of: ``decay-half`` (the learning rate held for half the steps, then linearly to 0),
 ``decay-linear`` (linearly to 0 from the start), ``smooth`` (one-sided label smoothing 0.1),
 ``ttur-F`` (the generator's rate F times D's, e.g. ``ttur-0.5``: ``--generator-lr-ratio F``), ``nodrop`` (no dropout in D),
-``widthWxE`` (width W for E epochs, e.g. ``width40x400``) and ``bsB_LR_E`` (batch B, rate LR,
-E epochs, e.g. ``bs128_1e-3_500``) and ``epochsE``; several join with "+", e.g.
+``widthWxE`` (width W for E epochs, e.g. ``width40x400``), ``dwidthW`` / ``gwidthW`` (D's or
+G's width W, the other the default's), ``sn`` (spectral normalisation in D), ``r1-G`` (an R1
+penalty of weight G on D's gradient at real images; ``r1-GxK`` lazily, every K-th step), ``beta2-B`` (Adam's beta_2 B) and ``bsB_LR_E`` (batch B, rate LR,
+E epochs, e.g. ``bs128_1e-3_500``), ``epochsE`` and ``seedS`` (seed S); several join with "+", e.g.
 ``ttur-2+epochs450``.
 """
 
@@ -42,6 +44,8 @@ def _patch(lever: str) -> dict:
         return fields
     if lever.startswith("epochs"):
         return {"epochs": int(lever[6:])}
+    if lever.startswith("seed"):  # another seed of the same recipe: the spread of one run's FD
+        return {"seed": int(lever[4:])}
     return _patch_one(lever)
 
 
@@ -78,6 +82,64 @@ def _patch_one(lever: str) -> dict:
     if lever == "nodrop":
         disc = models.dcgan_discriminator
         recipes.models.dcgan_discriminator = lambda width=32, dropout=0.3: disc(width, 0.0)
+        return {}
+    if lever.startswith(("dwidth", "gwidth")):  # one network's width; the other the default's
+        net, width = lever[0], int(lever[6:])
+        if net == "d":
+            disc = models.dcgan_discriminator
+            recipes.models.dcgan_discriminator = lambda width_=32, dropout=0.0, **k: disc(
+                width, dropout)
+        else:  # (D's width is the config's)
+            gen = models.dcgan_generator
+            recipes.models.dcgan_generator = lambda latent_dim=100, width_=32, **k: gen(
+                latent_dim, width)
+        return {}
+    if lever == "sn":  # spectral normalisation of D's layers (Miyato et al. 2018), no dropout
+        recipes.models.dcgan_discriminator = lambda width=32, dropout=0.0: models.dcgan_critic(
+            width, norm="spectral")
+        return {}
+    if lever.startswith("r1-"):  # R1: gamma/2 E||grad_x D(x)||^2 on real images (Mescheder 2018)
+        gamma, _, every = lever[3:].partition("x")  # r1-GxK: lazily, every K-th step, K * G
+        gamma, every = float(gamma), int(every or 1)
+        d_loss_ = training.GAN._discriminator_loss
+
+        def penalised(self, real, fake):
+            with tf.GradientTape() as inner:
+                inner.watch(real)
+                real_logits = self.discriminator(real, training=True)
+                total = tf.reduce_sum(real_logits)  # sample i's logit depends on x_i only
+            grads = inner.gradient(total, real)
+            penalty = 0.5 * gamma * every * tf.reduce_mean(tf.reduce_sum(grads ** 2, [1, 2, 3]))
+            fake_logits = self.discriminator(fake, training=True)
+            return d_loss_(self, real_logits, fake_logits) + penalty, real_logits, fake_logits
+
+        def plain(self, real, fake):
+            real_logits = self.discriminator(real, training=True)
+            fake_logits = self.discriminator(fake, training=True)
+            return d_loss_(self, real_logits, fake_logits), real_logits, fake_logits
+
+        def d_step(self, real, share=None):
+            fake = self.generator(self._noise(tf.shape(real)[0]), training=True)
+            with tf.GradientTape() as tape:
+                if every == 1:
+                    d_loss, real_logits, fake_logits = penalised(self, real, fake)
+                else:
+                    d_loss, real_logits, fake_logits = tf.cond(
+                        self.d_optimizer.iterations % every == 0,
+                        lambda: penalised(self, real, fake), lambda: plain(self, real, fake))
+            weights = self.discriminator.trainable_weights
+            self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, weights), weights,
+                                                 strict=True))
+            acc_real = tf.reduce_mean(tf.cast(real_logits > 0, tf.float32))
+            acc_fake = tf.reduce_mean(tf.cast(fake_logits < 0, tf.float32))
+            return d_loss, acc_real, acc_fake
+
+        training.GAN.d_step = d_step
+        return {}
+    if lever.startswith("beta2-"):
+        beta_2 = float(lever[6:])
+        adam = keras.optimizers.Adam
+        keras.optimizers.Adam = lambda lr, **kw: adam(lr, **{**kw, "beta_2": beta_2})
         return {}
     if lever.startswith("width"):
         width, epochs = lever[5:].split("x")

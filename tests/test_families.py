@@ -66,7 +66,9 @@ def test_fields_left_none_take_the_family_defaults_and_are_recorded():
     assert {k: getattr(vae, k) for k in cl.vae.DEFAULTS} == cl.vae.DEFAULTS
     assert vae.to_dict()["latent_dim"] == cl.vae.DEFAULTS["latent_dim"]
     dcgan, mlp = TrainCatsConfig(), TrainCatsConfig(model="mlp", epochs=7)
-    assert {k: getattr(dcgan, k) for k in DCGAN_DEFAULTS} == DCGAN_DEFAULTS
+    # the discriminator's width left None is the generator's, recorded as a number
+    assert {k: getattr(dcgan, k) for k in DCGAN_DEFAULTS} == {**DCGAN_DEFAULTS,
+                                                              "discriminator_width": 32}
     assert dcgan.width == 32 and mlp.width is None and mlp.epochs == 7
     assert mlp.latent_dim == MLP_DEFAULTS["latent_dim"]
     assert TrainCatsConfig(model="vae", latent_dim=4, learning_rate=2e-3).latent_dim == 4
@@ -91,10 +93,15 @@ def test_an_old_run_without_recorded_defaults_resumes_and_a_family_change_is_nam
     old = {"model": "dcgan", "batch_size": 64, "seed": 0, "latent_dim": 100, "width": None}
     # width None meant 32; a run from before the moving average had none (ema_decay 0), and
     # one from before today's recipe trained both networks at one rate with dropout 0.3 in D
+    # (and a discriminator as wide as the generator)
     then = {"generator_lr_ratio": 1.0, "dropout": 0.3}
     assert TrainCatsConfig(epochs=9, **then).resume_conflicts(old) == {}
-    assert TrainCatsConfig(epochs=9).resume_conflicts(old) == {"generator_lr_ratio": (1.0, 2.0),
-                                                               "dropout": (0.3, 0.0)}
+    assert TrainCatsConfig(epochs=9).resume_conflicts(old) == {
+        "generator_lr_ratio": (1.0, 2.0), "dropout": (0.3, 0.0)}
+    assert TrainCatsConfig(epochs=9, discriminator_width=16, **then).resume_conflicts(old) == {
+        "discriminator_width": (32, 16)}
+    wide = {**old, "width": 8}
+    assert TrainCatsConfig(epochs=9, width=8, **then).resume_conflicts(wide) == {}
     assert TrainCatsConfig(epochs=9, ema_decay=0.99, **then).resume_conflicts(old) == {
         "ema_decay": (0.0, 0.99)}
     vae_run = {**TrainCatsConfig(model="vae").to_dict(), "replicas": 1}
@@ -129,6 +136,33 @@ def test_the_dcgan_recipe_sets_the_generators_rate_and_ds_dropout_and_resume_kee
     assert runs.restore_for_resume(again, tmp_path / "run", 1e-4, resume=True) == 1
     assert float(again.d_optimizer.learning_rate.numpy()) == pytest.approx(1e-4)
     assert float(again.g_optimizer.learning_rate.numpy()) == pytest.approx(2e-4)
+
+
+def test_the_dcgan_discriminator_is_as_wide_as_the_generator_unless_given_and_resume_keeps_it():
+    assert TrainCatsConfig().discriminator_width == 32 == TrainCatsConfig().width
+    assert TrainCatsConfig(width=9).discriminator_width == 9
+    assert TrainCatsConfig(discriminator_width=24).discriminator_width == 24
+    assert TrainCatsConfig(loss="wgan-gp").discriminator_width == 32
+    assert TrainCatsConfig(loss="hinge", width=8, discriminator_width=3).discriminator_width == 3
+    assert TrainCatsConfig(model="mlp").discriminator_width is None
+    assert TrainCatsConfig(model="mlp", loss="wgan-gp").discriminator_width is None
+    with pytest.raises(ValueError, match="discriminator_width does not apply to model 'mlp'"):
+        TrainCatsConfig(model="mlp", discriminator_width=8)
+    with pytest.raises(ValueError, match="discriminator_width must be >= 1"):
+        TrainCatsConfig(discriminator_width=0)
+    for config, (g, d) in ((TrainCatsConfig(width=8), (8, 8)),
+                           (TrainCatsConfig(width=4, discriminator_width=6), (4, 6)),
+                           (TrainCatsConfig(width=4, loss="hinge", discriminator_width=2),
+                            (4, 2))):
+        gan = cl.recipes.build_model(config)
+        filters = [layer.filters for layer in gan.generator.layers
+                   if isinstance(layer, keras.layers.Conv2DTranspose)]
+        conv = [getattr(layer, "layer", layer) for layer in gan.discriminator.layers]
+        assert filters[0] == g
+        assert [c.filters for c in conv if isinstance(c, keras.layers.Conv2D)] == [d, 2 * d]
+    saved = {**TrainCatsConfig().to_dict(), "replicas": 1}
+    assert TrainCatsConfig(discriminator_width=16).resume_conflicts(saved) == {
+        "discriminator_width": (32, 16)}
 
 
 # ----------------------------------------------------------------------------- checkpoints

@@ -226,11 +226,16 @@ def test_cli_parses_loss_and_n_critic():
                                           "--n-critic", "2"])
     config = cl.recipes.TrainCatsConfig(**cli.config_fields(args))
     assert (config.loss, config.n_critic) == ("wgan-gp", 2)
+    args = cli.build_parser().parse_args(["train-cats", "--out", "r", "--discriminator-width",
+                                          "24"])
+    assert cl.recipes.TrainCatsConfig(**cli.config_fields(args)).discriminator_width == 24
 
 
 @pytest.mark.parametrize("argv, message", [
     (["--loss", "wgan"], "argument --loss: invalid choice: 'wgan'"),
     (["--n-critic", "0"], "argument --n-critic: --n-critic must be >= 1, got 0"),
+    (["--discriminator-width", "0"],
+     "argument --discriminator-width: --discriminator-width must be >= 1, got 0"),
 ])
 def test_cli_rejects_a_bad_loss_in_one_line(capsys, argv, message):
     with pytest.raises(SystemExit) as info:

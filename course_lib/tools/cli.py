@@ -119,6 +119,8 @@ def _add_train_cats(sub) -> None:
     t.add_argument("--dropout", type=_dropout,
                    help="the DCGAN discriminator's dropout rate (default 0, none; the WGAN-GP "
                         "and hinge critics have none)")
+    t.add_argument("--discriminator-width", type=_positive("--discriminator-width"),
+                   help="the DCGAN discriminator's (or critic's) width (default: --width)")
     t.add_argument("--ema-decay", type=_ema_decay,
                    help="a GAN's moving average of its generator's weights, which the samples "
                         "come from (chapter 5): its decay, 0 for none (the default)")
@@ -242,7 +244,7 @@ def _add_grade_doctor(sub) -> None:
 #: The train-cats options that are fields of ``TrainCatsConfig``.
 CONFIG_OPTIONS = ("model", "epochs", "batch_size", "seed", "latent_dim", "learning_rate",
                   "num_samples", "strategy", "loss", "n_critic", "ema_decay",
-                  "augment", "generator_lr_ratio", "dropout")
+                  "augment", "generator_lr_ratio", "dropout", "discriminator_width")
 
 
 def config_fields(args) -> dict:
