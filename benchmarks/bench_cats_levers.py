@@ -15,7 +15,7 @@ LEVER is one of: ``decay-half`` (the learning rate held for half the steps, then
 ``decay-linear`` (linearly to 0 from the start), ``smooth`` (one-sided label smoothing 0.1),
 ``ttur-F`` (the generator's rate F times D's, e.g. ``ttur-0.5``: ``--generator-lr-ratio F``), ``nodrop`` (no dropout in D),
 ``widthWxE`` (width W for E epochs, e.g. ``width40x400``), ``dwidthW`` / ``gwidthW`` (D's or
-G's width W, the other the default's), ``sn`` (spectral normalisation in D), ``r1-G`` (an R1
+G's width W, the other the default's: ``--discriminator-width`` / ``--width``), ``sn`` (spectral normalisation in D), ``r1-G`` (an R1
 penalty of weight G on D's gradient at real images; ``r1-GxK`` lazily, every K-th step), ``beta2-B`` (Adam's beta_2 B) and ``bsB_LR_E`` (batch B, rate LR,
 E epochs, e.g. ``bs128_1e-3_500``), ``epochsE`` and ``seedS`` (seed S); several join with "+", e.g.
 ``ttur-2+epochs450``.
@@ -83,17 +83,10 @@ def _patch_one(lever: str) -> dict:
         disc = models.dcgan_discriminator
         recipes.models.dcgan_discriminator = lambda width=32, dropout=0.3: disc(width, 0.0)
         return {}
-    if lever.startswith(("dwidth", "gwidth")):  # one network's width; the other the default's
-        net, width = lever[0], int(lever[6:])
-        if net == "d":
-            disc = models.dcgan_discriminator
-            recipes.models.dcgan_discriminator = lambda width_=32, dropout=0.0, **k: disc(
-                width, dropout)
-        else:  # (D's width is the config's)
-            gen = models.dcgan_generator
-            recipes.models.dcgan_generator = lambda latent_dim=100, width_=32, **k: gen(
-                latent_dim, width)
-        return {}
+    if lever.startswith("dwidth"):  # D's width (``--discriminator-width``)
+        return {"discriminator_width": int(lever[6:])}
+    if lever.startswith("gwidth"):  # G's width, D's the default's
+        return {"width": int(lever[6:]), "discriminator_width": recipes.DCGAN_DEFAULTS["width"]}
     if lever == "sn":  # spectral normalisation of D's layers (Miyato et al. 2018), no dropout
         recipes.models.dcgan_discriminator = lambda width=32, dropout=0.0: models.dcgan_critic(
             width, norm="spectral")

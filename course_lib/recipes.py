@@ -186,7 +186,7 @@ def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent
     else:
         size = {} if width is None else {"width": width}
         gen = models.dcgan_generator(latent_dim=latent_dim, **size)
-        if discriminator_width is not None:
+        if discriminator_width is not None:  # else D is as wide as G
             size = {"width": discriminator_width}
         if recipe["critic"] is None:
             rate = {} if dropout is None else {"dropout": dropout}
