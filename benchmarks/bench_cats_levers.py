@@ -16,7 +16,7 @@ LEVER is one of: ``decay-half`` (the learning rate held for half the steps, then
 ``ttur-F`` (the generator's rate F times D's, e.g. ``ttur-0.5``: ``--generator-lr-ratio F``), ``nodrop`` (no dropout in D),
 ``widthWxE`` (width W for E epochs, e.g. ``width40x400``), ``dwidthW`` / ``gwidthW`` (D's or
 G's width W, the other the default's: ``--discriminator-width`` / ``--width``), ``sn`` (spectral normalisation in D), ``r1-G`` (an R1
-penalty of weight G on D's gradient at real images; ``r1-GxK`` lazily, every K-th step), ``beta2-B`` (Adam's beta_2 B) and ``bsB_LR_E`` (batch B, rate LR,
+penalty of weight G on D's gradient at real images, ``--r1-weight G``; ``r1-GxK`` lazily, every K-th step), ``beta2-B`` (Adam's beta_2 B) and ``bsB_LR_E`` (batch B, rate LR,
 E epochs, e.g. ``bs128_1e-3_500``), ``epochsE`` and ``seedS`` (seed S); several join with "+", e.g.
 ``ttur-2+epochs450``.
 """
@@ -94,6 +94,8 @@ def _patch_one(lever: str) -> dict:
     if lever.startswith("r1-"):  # R1: gamma/2 E||grad_x D(x)||^2 on real images (Mescheder 2018)
         gamma, _, every = lever[3:].partition("x")  # r1-GxK: lazily, every K-th step, K * G
         gamma, every = float(gamma), int(every or 1)
+        if every == 1:  # a run option: ``--r1-weight G``
+            return {"r1_weight": gamma}
         d_loss_ = training.GAN._discriminator_loss
 
         def penalised(self, real, fake):
@@ -114,12 +116,9 @@ def _patch_one(lever: str) -> dict:
         def d_step(self, real, share=None):
             fake = self.generator(self._noise(tf.shape(real)[0]), training=True)
             with tf.GradientTape() as tape:
-                if every == 1:
-                    d_loss, real_logits, fake_logits = penalised(self, real, fake)
-                else:
-                    d_loss, real_logits, fake_logits = tf.cond(
-                        self.d_optimizer.iterations % every == 0,
-                        lambda: penalised(self, real, fake), lambda: plain(self, real, fake))
+                d_loss, real_logits, fake_logits = tf.cond(
+                    self.d_optimizer.iterations % every == 0,
+                    lambda: penalised(self, real, fake), lambda: plain(self, real, fake))
             weights = self.discriminator.trainable_weights
             self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, weights), weights,
                                                  strict=True))

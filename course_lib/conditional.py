@@ -191,9 +191,16 @@ class ConditionalGAN(training.GAN):
         """One discriminator update on real ``(images, labels)`` and fakes of the same labels."""
         fake = self.generator([self._noise(tf.shape(real)[0]), labels], training=True)
         with tf.GradientTape() as tape:
-            real_logits = self.discriminator([real, labels], training=True)
+            if self.r1_weight:  # R1 at the real images, each scored for its own label
+                r1, real_logits = losses.r1_penalty(
+                    lambda x: self.discriminator([x, labels], training=True), real,
+                    self.r1_weight)
+            else:
+                real_logits = self.discriminator([real, labels], training=True)
             fake_logits = self.discriminator([fake, labels], training=True)
             d_loss = losses.discriminator_loss(real_logits, fake_logits, self.label_smoothing)
+            if self.r1_weight:
+                d_loss += r1
             weighted = self._scaled(d_loss, share)
         weights = self.discriminator.trainable_weights
         self.d_optimizer.apply_gradients(zip(tape.gradient(weighted, weights), weights, strict=True))

@@ -38,6 +38,7 @@ __all__ = [
     "generator_loss_minimax",
     "generator_loss_non_saturating",
     "gradient_penalty",
+    "r1_penalty",
     "hinge_discriminator_loss",
     "hinge_generator_loss",
     "kl_divergence",
@@ -234,6 +235,25 @@ def gradient_penalty(critic, real, fake, alpha, weight: float = 10.0):
     norms = tf.sqrt(tf.reduce_sum(tf.reshape(grads, (tf.shape(grads)[0], -1)) ** 2, axis=1)
                     + 1e-12)
     return weight * tf.reduce_mean((norms - 1.0) ** 2)
+
+
+def r1_penalty(critic, real, weight: float):
+    """gamma/2 * E||grad_x D(x)||^2 at the real samples ``x`` (R1, Mescheder et al., 2018; chapter 5).
+
+    ``critic`` maps a batch to logits or scores ``(n, 1)``. The penalty keeps the
+    discriminator flat at the data, so that it does not push the generator past it: the
+    training then oscillates less. Returns ``(penalty, scores)``, where ``scores`` are the
+    critic's outputs at ``real``, so that the caller's loss need not run the critic on them
+    again (call it inside the outer tape: the penalty is differentiated with respect to the
+    critic's weights, a gradient of a gradient).
+    """
+    with tf.GradientTape() as tape:
+        tape.watch(real)
+        scores = critic(real)
+        total = tf.reduce_sum(scores)  # sample i's score depends on sample i only
+    grads = _f32(tape.gradient(total, real))
+    squared = tf.reduce_sum(grads ** 2, axis=list(range(1, grads.shape.rank)))
+    return 0.5 * weight * tf.reduce_mean(squared), scores
 
 
 def hinge_discriminator_loss(real_logits, fake_logits):

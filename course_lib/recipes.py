@@ -96,6 +96,7 @@ from course_lib.validation import (
     check_learning_rate,
     check_positive_int,
     check_positive_number,
+    check_r1_weight,
     check_seed,
 )
 
@@ -108,7 +109,7 @@ FAMILIES = families.FAMILIES
 COMMAND = runs.Command("train-cats", ("--learning-rate", "--epochs", "--strategy"))
 #: The article's MLP GAN's settings (chapters 4-5): no moving average of its weights.
 MLP_DEFAULTS = {"epochs": 500, "batch_size": 64, "learning_rate": 5e-4, "latent_dim": 100,
-                "ema_decay": 0.0, "augment": "none", "generator_lr_ratio": 1.0}
+                "ema_decay": 0.0, "augment": "none", "generator_lr_ratio": 1.0, "r1_weight": 0.0}
 #: The case study's DCGAN, tuned for ~3 minutes on 2 CPU cores (chapter 5). A moving average
 #: of its generator's weights (``--ema-decay 0.999``) did not lower its FD there
 #: (``benchmarks/bench_cats_budget.py``), so it samples from the generator itself.
@@ -128,7 +129,7 @@ GAN_MODELS = ("mlp", "dcgan")
 SAMPLE_SHAPE = (28, 28, 1)
 #: Each loss's recipe (chapter 6): its discriminator ("critic": no dropout, no batch norm;
 #: "spectral": spectrally normalised), Adam's betas, critic steps per generator step, and the
-#: learning rate and epochs a run takes when they are not given (None: the family's). WGAN-GP's betas are the paper's
+#: learning rate, epochs and R1 weight a run takes when they are not given (None: the family's). WGAN-GP's betas are the paper's
 #: (Gulrajani et al., 2017); its n_critic is 1, not the paper's 5: on 2 CPU cores one critic step
 #: per generator step reached FD 6.7 in 400 epochs (about 2 minutes), while n_critic = 5 was at
 #: FD 38 after 40 epochs that took longer (``benchmarks/bench_losses.py`` and chapter 6 compare
@@ -136,18 +137,22 @@ SAMPLE_SHAPE = (28, 28, 1)
 #: was as stable as WGAN-GP but reached about twice its FD.
 LOSSES = {
     "non_saturating": {"critic": None, "betas": (0.5, 0.999), "n_critic": 1,
-                       "learning_rate": None, "epochs": None, "generator_lr_ratio": None},
+                       "learning_rate": None, "epochs": None, "generator_lr_ratio": None,
+                       "r1_weight": None},
     "minimax": {"critic": None, "betas": (0.5, 0.999), "n_critic": 1,
-                "learning_rate": None, "epochs": None, "generator_lr_ratio": None},
+                "learning_rate": None, "epochs": None, "generator_lr_ratio": None,
+                "r1_weight": None},
     "wgan-gp": {"critic": "plain", "betas": (0.0, 0.9), "n_critic": 1,
-                "learning_rate": 2e-4, "epochs": 400, "generator_lr_ratio": 1.0},
+                "learning_rate": 2e-4, "epochs": 400, "generator_lr_ratio": 1.0,
+                "r1_weight": 0.0},
     "hinge": {"critic": "spectral", "betas": (0.0, 0.9), "n_critic": 1,
-              "learning_rate": 2e-4, "epochs": 400, "generator_lr_ratio": 1.0},
+              "learning_rate": 2e-4, "epochs": 400, "generator_lr_ratio": 1.0,
+              "r1_weight": 0.0},
 }
 STRATEGIES = ("default", "mirrored", "multi-worker")
-#: The config fields a family's DEFAULTS may set; the last seven are optional.
+#: The config fields a family's DEFAULTS may set; the last eight are optional.
 FAMILY_FIELDS = ("epochs", "batch_size", "learning_rate", "latent_dim", "width", "ema_decay",
-                 "augment", "generator_lr_ratio", "dropout", "discriminator_width")
+                 "augment", "generator_lr_ratio", "dropout", "discriminator_width", "r1_weight")
 
 
 def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent_dim"],
@@ -155,7 +160,7 @@ def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent
               width: int | None = None, augment=None, loss: str = "non_saturating",
               n_critic: int | None = None, ema_decay: float | None = None,
               generator_lr_ratio: float | None = None, dropout: float | None = None,
-              discriminator_width: int | None = None):
+              discriminator_width: int | None = None, r1_weight: float | None = None):
     """The case study's compiled GAN: ``model`` "mlp" or "dcgan", trained with ``loss`` (one of
     :data:`LOSSES`, chapter 6) and Adam(``learning_rate``) with the loss's betas for each
     network: beta_1=0.5 for the cross-entropy games (chapter 5), (0, 0.9) for WGAN-GP and hinge.
@@ -167,6 +172,7 @@ def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent
     ``learning_rate``, the discriminator's. ``dropout`` is the DCGAN discriminator's dropout
     rate (None: the layer's default, 0.3); WGAN-GP's and hinge's critics have none.
     ``discriminator_width`` is the DCGAN discriminator's (or critic's) width (None: ``width``).
+    ``r1_weight`` is an R1 penalty's gamma on the discriminator (None or 0: none).
 
     Call it inside ``strategy.scope()`` to train under a distribution strategy. It is the
     factory of the "mlp" and "dcgan" families.
@@ -204,7 +210,8 @@ def build_gan(model: str = DEFAULTS["model"], latent_dim: int = DEFAULTS["latent
     g_rate = learning_rate * gan.generator_lr_ratio
     gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2),
                 g_optimizer=keras.optimizers.Adam(g_rate, beta_1=beta_1, beta_2=beta_2),
-                loss=loss, n_critic=recipe["n_critic"] if n_critic is None else n_critic)
+                loss=loss, n_critic=recipe["n_critic"] if n_critic is None else n_critic,
+                r1_weight=0.0 if r1_weight is None else r1_weight)
     return gan
 
 
@@ -215,7 +222,7 @@ def build_model(config: TrainCatsConfig):
     family = families.get(config.model)
     settings = {k: getattr(config, k) for k in ("latent_dim", "width", "loss", "n_critic",
                                                 "ema_decay", "augment", "generator_lr_ratio",
-                                                "dropout", "discriminator_width")
+                                                "dropout", "discriminator_width", "r1_weight")
                 if getattr(config, k) is not None}
     return family.build(seed=config.seed, learning_rate=config.learning_rate, **settings)
 
@@ -362,7 +369,8 @@ class TrainCatsConfig:
     discriminator's (``learning_rate``): 2 for the DCGAN, 1 for the MLP, WGAN-GP and hinge;
     ``dropout`` the DCGAN discriminator's dropout rate (0; WGAN-GP's and hinge's critics have
     none, so it is None for them); ``discriminator_width`` its (or the critic's) width (left
-    out: the generator's ``width``).
+    out: the generator's ``width``); ``r1_weight`` a GAN's R1 penalty on its discriminator at
+    the real images (gamma; 0: none; refused for WGAN-GP, whose critic has its own penalty).
     """
 
     model: str = DEFAULTS["model"]
@@ -382,12 +390,13 @@ class TrainCatsConfig:
     generator_lr_ratio: float | None = None
     dropout: float | None = None
     discriminator_width: int | None = None
+    r1_weight: float | None = None
 
     #: The settings a resumed run must share with the run it continues.
     FIXED: ClassVar[tuple[str, ...]] = ("model", "batch_size", "seed", "latent_dim", "width",
                                         "loss", "n_critic", "ema_decay", "augment",
                                         "generator_lr_ratio", "dropout",
-                                        "discriminator_width")
+                                        "discriminator_width", "r1_weight")
 
     def __post_init__(self):
         for name, value in _loss_settings(self.model, self.to_dict()).items():
@@ -413,6 +422,8 @@ class TrainCatsConfig:
                 "generator_lr_ratio", self.generator_lr_ratio))
         if self.augment is not None:
             object.__setattr__(self, "augment", _augment_policy(self.augment))
+        if self.r1_weight is not None:
+            object.__setattr__(self, "r1_weight", check_r1_weight(self.r1_weight, self.loss))
         if self.strategy not in STRATEGIES:
             raise ValueError(f"Unknown strategy {self.strategy!r}. Expected one of {STRATEGIES}.")
 
@@ -433,7 +444,9 @@ class TrainCatsConfig:
                      "ema_decay": saved.get("ema_decay") or 0.0,
                      "augment": saved.get("augment") or "none",
                      # runs from before the ratio trained both networks at one rate
-                     "generator_lr_ratio": saved.get("generator_lr_ratio") or 1.0}
+                     "generator_lr_ratio": saved.get("generator_lr_ratio") or 1.0,
+                     # and before R1, without it
+                     "r1_weight": saved.get("r1_weight") or 0.0}
             if saved.get("model") == "dcgan" and "dropout" not in saved:
                 saved["dropout"] = 0.3  # and the DCGAN's discriminator had dropout 0.3
             if saved.get("model") == "dcgan" and "discriminator_width" not in saved:
@@ -497,7 +510,7 @@ def _loss_settings(model, fields: dict) -> dict:
     loss = "non_saturating" if fields["loss"] is None else fields["loss"]
     recipe = _loss_recipe(loss)
     settings = {"loss": loss}
-    for name in ("epochs", "learning_rate", "n_critic", "generator_lr_ratio"):
+    for name in ("epochs", "learning_rate", "n_critic", "generator_lr_ratio", "r1_weight"):
         if fields[name] is None and recipe[name] is not None:
             settings[name] = recipe[name]
     if recipe["critic"] is not None:  # a critic has no dropout to set

@@ -35,6 +35,7 @@ from course_lib.validation import (
     check_models,
     check_positive_int,
     check_positive_number,
+    check_r1_weight,
     check_seed,
     output_range,
 )
@@ -127,15 +128,16 @@ class GAN(execution.GraphEpochs, keras.Model):
 
     # ------------------------------------------------------------------ configuration
     def compile(self, d_optimizer=None, g_optimizer=None, generator_loss="non_saturating",
-                label_smoothing=0.0, loss=None, n_critic=1, gp_weight=10.0, jit_compile="auto",
-                steps_per_execution="epoch", **kwargs):
+                label_smoothing=0.0, loss=None, n_critic=1, gp_weight=10.0, r1_weight=0.0,
+                jit_compile="auto", steps_per_execution="epoch", **kwargs):
         """Set both optimizers and the game: ``loss`` is one of ``cl.losses.GAN_LOSSES``
         (``"non_saturating"``, ``"minimax"``, ``"wgan-gp"``, ``"hinge"``); left out, the
         chapter 3 ``generator_loss`` (``"non_saturating"`` or ``"minimax"``) names it.
 
         ``label_smoothing`` (one-sided, e.g. 0.1) softens the cross-entropy's real targets.
         ``n_critic`` discriminator (critic) steps run per generator step, each with fresh noise
-        on the same real batch; ``gp_weight`` is WGAN-GP's lambda (chapter 6). ``jit_compile``
+        on the same real batch; ``gp_weight`` is WGAN-GP's lambda (chapter 6); ``r1_weight`` is
+        R1's gamma (``cl.losses.r1_penalty``, chapter 5; 0: none). ``jit_compile``
         "auto" means XLA on a CPU for networks without convolutions
         (:func:`cl.execution.resolve_jit_compile`); ``steps_per_execution`` is "epoch" (one
         call into TensorFlow per epoch, on one device) or a number of batches per call.
@@ -148,6 +150,7 @@ class GAN(execution.GraphEpochs, keras.Model):
         self.game = losses.GAN_LOSSES[self.loss_name]
         self.n_critic = check_positive_int("n_critic", n_critic)
         self.gp_weight = check_positive_number("gp_weight", gp_weight)
+        self.r1_weight = check_r1_weight(r1_weight, self.loss_name)
         self.execution_steps = execution.check_steps_per_execution(steps_per_execution)
         jit_compile = execution.resolve_jit_compile(jit_compile, self.generator,
                                                     self.discriminator,
@@ -206,12 +209,17 @@ class GAN(execution.GraphEpochs, keras.Model):
         fake = self.generator(self._noise(tf.shape(real)[0]), training=True)
         real, fake = self._see(real), self._see(fake)
         with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real, training=True)
+            if self.r1_weight:  # R1: D flat at the data; its logits come with it
+                r1, real_logits = losses.r1_penalty(self._critic, real, self.r1_weight)
+            else:
+                real_logits = self.discriminator(real, training=True)
             fake_logits = self.discriminator(fake, training=True)
             d_loss = self._discriminator_loss(real_logits, fake_logits)
             if self.game.penalised:  # WGAN-GP: keep the critic 1-Lipschitz
                 d_loss += losses.gradient_penalty(self._critic, real, fake, self._alpha(real),
                                                   self.gp_weight)
+            if self.r1_weight:
+                d_loss += r1
             weighted = self._scaled(d_loss, share)
         weights = self.discriminator.trainable_weights
         self.d_optimizer.apply_gradients(zip(tape.gradient(weighted, weights), weights, strict=True))

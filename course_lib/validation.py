@@ -43,6 +43,7 @@ __all__ = [
     "check_on_levels",
     "check_positive_int",
     "check_positive_number",
+    "check_r1_weight",
     "check_same_shape",
     "check_seed",
     "check_sigma",
@@ -461,6 +462,19 @@ def check_label_smoothing(value) -> float:
         raise ValueError(
             f"GAN.compile: label_smoothing must be < 0.5, got {value}: at 0.5 the "
             "real target equals the fake one and D learns nothing. Use 0.0 (none) or 0.1."
+        )
+    return value
+
+
+def check_r1_weight(value, loss) -> float:
+    """R1's weight gamma (chapter 5): a number >= 0 (0: no penalty), refused for WGAN-GP,
+    whose gradient penalty already constrains the critic's gradient."""
+    value = check_positive_number("r1_weight", value, allow_zero=True)
+    if value and loss == "wgan-gp":
+        raise ValueError(
+            f"r1_weight={value} adds an R1 penalty, but loss='wgan-gp' already penalises the "
+            "critic's gradient (gp_weight). Leave r1_weight (--r1-weight) out for WGAN-GP, or "
+            "use R1 with loss='non_saturating'."
         )
     return value
 

@@ -81,6 +81,11 @@ def _dropout(text):
     return _checked(float, "--dropout", check)(text)
 
 
+def _r1_weight(text):
+    return _checked(float, "--r1-weight", lambda v, value: v.check_positive_number(
+        "--r1-weight", value, allow_zero=True))(text)
+
+
 def _ema_decay(text):
     check = _checked(float, "--ema-decay", lambda v, value: v.check_ema_decay(value, "--ema-decay"))
     return check(text)
@@ -121,6 +126,9 @@ def _add_train_cats(sub) -> None:
                         "and hinge critics have none)")
     t.add_argument("--discriminator-width", type=_positive("--discriminator-width"),
                    help="the DCGAN discriminator's (or critic's) width (default: --width)")
+    t.add_argument("--r1-weight", type=_r1_weight,
+                   help="gamma of an R1 penalty, gamma/2 E|grad D(x)|^2 at the real images, "
+                        "on a GAN's discriminator (default 0, none; not with --loss wgan-gp)")
     t.add_argument("--ema-decay", type=_ema_decay,
                    help="a GAN's moving average of its generator's weights, which the samples "
                         "come from (chapter 5): its decay, 0 for none (the default)")
@@ -244,7 +252,8 @@ def _add_grade_doctor(sub) -> None:
 #: The train-cats options that are fields of ``TrainCatsConfig``.
 CONFIG_OPTIONS = ("model", "epochs", "batch_size", "seed", "latent_dim", "learning_rate",
                   "num_samples", "strategy", "loss", "n_critic", "ema_decay",
-                  "augment", "generator_lr_ratio", "dropout", "discriminator_width")
+                  "augment", "generator_lr_ratio", "dropout", "discriminator_width",
+                  "r1_weight")
 
 
 def config_fields(args) -> dict:
