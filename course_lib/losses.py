@@ -38,7 +38,6 @@ __all__ = [
     "generator_loss_minimax",
     "generator_loss_non_saturating",
     "gradient_penalty",
-    "r1_penalty",
     "hinge_discriminator_loss",
     "hinge_generator_loss",
     "kl_divergence",
@@ -51,6 +50,7 @@ __all__ = [
     "np_generator_loss_non_saturating",
     "np_js_divergence",
     "np_kl_divergence",
+    "r1_penalty",
     "wasserstein_critic_loss",
     "wasserstein_generator_loss",
 ]
