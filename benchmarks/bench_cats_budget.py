@@ -3,7 +3,7 @@
 Trains the default ``train-cats`` DCGAN (width 32, batch 64, Adam 5e-4, seed 0, op determinism
 on) and scores its samples at several epochs with ``cl.evaluation.score``; then a DCGAN twice as
 wide (width 64) for as many epochs as fit in about the same time. Training time excludes the
-scoring. This is how the default of ``python -m course_lib train-cats`` (500 epochs) was chosen;
+scoring. This is how the length of ``python -m course_lib train-cats`` (then 500 epochs, before R1) was chosen;
 chapter 5, section 9, shows the table. Run from the repository root (about 9 minutes on 2 cores):
 
     python benchmarks/bench_cats_budget.py [--epochs 150 300 500 600] [--wide-epochs 150 225]
@@ -73,8 +73,11 @@ def run(width, epochs, rows, workdir):
 #: The candidates of ``--compare``: TrainCatsConfig fields over today's default.
 CANDIDATES = {
     "default": {},
+    # the default until D got an R1 penalty: 500 epochs without it
+    "no-r1-500": {"r1_weight": 0.0, "epochs": 500},
     # the default until the DCGAN's generator got twice D's rate and D lost its dropout
-    "equal-rates-dropout": {"generator_lr_ratio": 1.0, "dropout": 0.3},
+    "equal-rates-dropout": {"generator_lr_ratio": 1.0, "dropout": 0.3, "r1_weight": 0.0,
+                            "epochs": 500},
     # a discriminator half the generator's width
     "half-width-d": {"discriminator_width": 16},
     "ema": {"ema_decay": 0.999},

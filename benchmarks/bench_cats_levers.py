@@ -1,8 +1,10 @@
 """Levers on train-cats' default DCGAN that are not run options: one run each, scored.
 
 Each lever changes one thing of the default run (``cl.recipes.TrainCatsConfig()``: DCGAN width 32,
-batch 64, Adam with beta_1 0.5 at 5e-4 for D and ``generator_lr_ratio`` times that for G, 500
-epochs, seed 0; the rows measured before the ratio became 2 say ``"generator_lr_ratio": 1.0``) and trains it through
+batch 64, Adam with beta_1 0.5 at 5e-4 for D and ``generator_lr_ratio`` times that for G, an
+R1 penalty of 0.5, 400 epochs, seed 0; the rows measured before the ratio became 2 say
+``"generator_lr_ratio": 1.0``, and every row measured before R1 became the default, up to the
+``r1-0.5+epochs400`` rows, ran 500 epochs without R1 unless its lever says) and trains it through
 ``cl.recipes.train_cats`` exactly as ``python -m course_lib train-cats`` does; its 1,000 samples
 are scored with ``cl.evaluation.score``. The levers that are run options (EMA, DiffAugment) are
 in ``bench_cats_budget.py --compare``. Run from the repository root, one process per lever

@@ -169,7 +169,8 @@ def test_resume_conflicts_compare_the_fixed_fields_only():
     assert changed.resume_conflicts(saved) == {}
     # the families' own defaults differ too (the MLP has no dropout, so that is not compared)
     assert TrainCatsConfig(seed=3, model="mlp").resume_conflicts(saved) == {
-        "model": ("dcgan", "mlp"), "seed": (0, 3), "generator_lr_ratio": (2.0, 1.0)}
+        "model": ("dcgan", "mlp"), "seed": (0, 3), "generator_lr_ratio": (2.0, 1.0),
+        "r1_weight": (0.5, 0.0)}
 
 
 def test_train_cats_takes_a_config_object(tmp_path):

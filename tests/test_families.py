@@ -93,11 +93,11 @@ def test_an_old_run_without_recorded_defaults_resumes_and_a_family_change_is_nam
     old = {"model": "dcgan", "batch_size": 64, "seed": 0, "latent_dim": 100, "width": None}
     # width None meant 32; a run from before the moving average had none (ema_decay 0), and
     # one from before today's recipe trained both networks at one rate with dropout 0.3 in D
-    # (and a discriminator as wide as the generator)
-    then = {"generator_lr_ratio": 1.0, "dropout": 0.3}
+    # (and a discriminator as wide as the generator), without an R1 penalty
+    then = {"generator_lr_ratio": 1.0, "dropout": 0.3, "r1_weight": 0.0}
     assert TrainCatsConfig(epochs=9, **then).resume_conflicts(old) == {}
     assert TrainCatsConfig(epochs=9).resume_conflicts(old) == {
-        "generator_lr_ratio": (1.0, 2.0), "dropout": (0.3, 0.0)}
+        "generator_lr_ratio": (1.0, 2.0), "dropout": (0.3, 0.0), "r1_weight": (0.0, 0.5)}
     assert TrainCatsConfig(epochs=9, discriminator_width=16, **then).resume_conflicts(old) == {
         "discriminator_width": (32, 16)}
     wide = {**old, "width": 8}

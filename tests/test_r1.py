@@ -185,3 +185,17 @@ def test_cli_parses_r1_weight_and_rejects_a_negative_one_in_one_line(capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("python -m course_lib train-cats: error:")
     assert "argument --r1-weight: --r1-weight must be a finite number >= 0, got -1.0" in err[-1]
+
+
+def test_the_default_dcgan_run_trains_with_r1_for_400_epochs_and_the_mlp_keeps_its_recipe():
+    default = TrainCatsConfig()
+    assert (default.model, default.r1_weight, default.epochs) == ("dcgan", 0.5, 400)
+    assert default.epochs == cl.recipes.DEFAULTS["epochs"]  # the run README and --help describe
+    assert cl.recipes.build_model(TrainCatsConfig(width=4)).r1_weight == 0.5
+    assert TrainCatsConfig(loss="minimax").r1_weight == 0.5  # the loss takes the family's
+    mlp = TrainCatsConfig(model="mlp")
+    assert (mlp.r1_weight, mlp.epochs) == (0.0, 500)
+    # a run saved with the old default (no R1, 500 epochs) resumes only with its own R1
+    old = {**TrainCatsConfig(r1_weight=0.0, epochs=500).to_dict(), "replicas": 1}
+    assert TrainCatsConfig().resume_conflicts(old) == {"r1_weight": (0.0, 0.5)}
+    assert TrainCatsConfig(r1_weight=0, epochs=500).resume_conflicts(old) == {}

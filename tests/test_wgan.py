@@ -211,9 +211,10 @@ def test_train_cats_config_takes_the_loss_defaults_and_fixes_the_loss_for_resume
     assert cl.recipes.TrainCatsConfig(loss="wgan-gp", epochs=3, n_critic=3).n_critic == 3
     saved = {**cl.recipes.TrainCatsConfig().to_dict(), "replicas": 1}
     five = cl.recipes.TrainCatsConfig(loss="wgan-gp", n_critic=5)
-    # the critic's recipe trains both networks at one rate; it has no dropout to compare
+    # the critic's recipe trains both networks at one rate, without R1; it has no dropout
     assert five.resume_conflicts(saved) == {"loss": ("non_saturating", "wgan-gp"),
-                                            "n_critic": (1, 5), "generator_lr_ratio": (2.0, 1.0)}
+                                            "n_critic": (1, 5), "generator_lr_ratio": (2.0, 1.0),
+                                            "r1_weight": (0.5, 0.0)}
     old_run = {k: v for k, v in saved.items() if k not in ("loss", "n_critic")}
     assert cl.recipes.TrainCatsConfig().resume_conflicts(old_run) == {}
     with pytest.raises(ValueError, match="Unknown loss"):

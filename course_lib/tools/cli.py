@@ -128,7 +128,8 @@ def _add_train_cats(sub) -> None:
                    help="the DCGAN discriminator's (or critic's) width (default: --width)")
     t.add_argument("--r1-weight", type=_r1_weight,
                    help="gamma of an R1 penalty, gamma/2 E|grad D(x)|^2 at the real images, "
-                        "on a GAN's discriminator (default 0, none; not with --loss wgan-gp)")
+                        "on a GAN's discriminator (default: 0.5 for the DCGAN, 0 for the MLP and "
+                        "hinge; not with --loss wgan-gp)")
     t.add_argument("--ema-decay", type=_ema_decay,
                    help="a GAN's moving average of its generator's weights, which the samples "
                         "come from (chapter 5): its decay, 0 for none (the default)")
