@@ -29,6 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from course_lib import compat, startup
+from course_lib.data import without_autotune
 
 __all__ = [
     "XLA_MIN_INPUT",
@@ -148,7 +149,7 @@ def array_dataset(x, batch_size=None, shuffle=True, seed=None):
     ds = tf.data.Dataset.from_tensor_slices(x)
     if shuffle:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size).repeat().prefetch(2)
+    ds = without_autotune(ds.batch(batch_size).repeat().prefetch(2))
     return ds, steps_per_epoch(x, batch_size)
 
 
@@ -187,6 +188,29 @@ class GraphEpochs:
                     else self.execution_steps)
         return _Execution(self, per_call, check)
 
+    def reset_metrics(self):
+        """Every metric's ``reset_state``, in one call into TensorFlow (Keras's, at the start of
+        each epoch, makes one per variable from Python)."""
+        if not on_one_device(self):
+            return super().reset_metrics()
+        self._graph_metrics().call("reset", lambda metrics: [m.reset_state() for m in metrics]
+                                   and None)
+        return None
+
+    def get_metrics_result(self):
+        """Keras's ``get_metrics_result`` (each metric's value, read at the end of each epoch),
+        in one call into TensorFlow."""
+        if not on_one_device(self):
+            return super().get_metrics_result()
+        parent = super().get_metrics_result
+        return self._graph_metrics().call("result", lambda metrics: parent())
+
+    def _graph_metrics(self):
+        calls = self.__dict__.get("_metric_calls")
+        if calls is None:  # kept out of Keras's attribute tracking: it holds no state to save
+            calls = self.__dict__["_metric_calls"] = _MetricCalls(self)
+        return calls
+
     def make_train_function(self, force=False):
         if self.train_function is not None and not force:
             return self.train_function
@@ -195,6 +219,22 @@ class GraphEpochs:
             return super().make_train_function(force)
         self.train_function = _stacked_train_function(self)
         return self.train_function
+
+
+class _MetricCalls:
+    """The graphs of :meth:`GraphEpochs.reset_metrics` and ``get_metrics_result``, one per kind
+    and per list of metrics (a model may gain metrics after its first epoch)."""
+
+    def __init__(self, model):
+        self.model, self.functions = model, {}
+
+    def call(self, kind, body):
+        metrics = list(self.model.metrics)
+        key = (kind, tuple(id(m) for m in metrics))
+        function = self.functions.get(key)
+        if function is None:
+            function = self.functions[key] = tf.function(lambda: body(metrics))
+        return function()
 
 
 class _Execution:

@@ -153,3 +153,32 @@ def test_the_graph_optimisers_notice_is_kept_off_stderr_and_other_lines_pass(cap
                     b"Mutation::Apply error: fanout\nsomething else\n")
     err = capfd.readouterr().err
     assert "remapper failed" not in err and "something else" in err
+
+
+def test_the_epochs_metrics_are_reset_and_read_in_one_graph_call_with_kerass_values():
+    gan = _gan()
+    x = cl.data.load_cats()[:64]
+    gan.fit(x, batch_size=16, epochs=1, verbose=0)
+    metrics = gan.metrics
+    assert [m.name for m in metrics] == ["d_loss", "g_loss", "d_acc_real", "d_acc_fake"]
+    expected = {m.name: float(m.result()) for m in metrics}  # each metric read eagerly
+    assert all(v != 0 for k, v in expected.items() if k.endswith("loss"))
+    assert {k: float(v) for k, v in gan.get_metrics_result().items()} == expected
+    gan.reset_metrics()
+    assert all(float(v) == 0 for m in metrics for v in m.variables)  # totals and counts
+    extra = keras.metrics.Mean(name="extra")  # a metric list that changes is followed
+    extra.update_state(3.0)
+    gan.d_acc_fake_tracker = extra
+    assert float(gan.get_metrics_result()["extra"]) == 3.0
+    gan.reset_metrics()
+    assert float(extra.count) == 0
+
+
+def test_every_course_input_pipeline_runs_without_tf_data_autotuning():
+    # the autotuner's thread made fit wait for its next wake-up after the last batch
+    x = cl.data.load_cats()[:64]
+    labels = np.zeros(64, dtype=np.int64)
+    pipelines = [cl.data.as_dataset(x, 16, epochs=2),
+                 cl.data.as_labelled_dataset(x, labels, 16, epochs=2),
+                 cl.execution.array_dataset(x, 16)[0]]
+    assert [ds.options().autotune.enabled for ds in pipelines] == [False] * 3
