@@ -189,27 +189,29 @@ class GraphEpochs:
         return _Execution(self, per_call, check)
 
     def reset_metrics(self):
-        """Every metric's ``reset_state``, in one call into TensorFlow (Keras's, at the start of
-        each epoch, makes one per variable from Python)."""
+        """Keras's ``reset_metrics`` (at the start of each epoch) in one call into TensorFlow;
+        Keras's own makes one per variable from Python."""
         if not on_one_device(self):
             return super().reset_metrics()
-        self._graph_metrics().call("reset", lambda metrics: [m.reset_state() for m in metrics]
-                                   and None)
-        return None
+        return self._in_one_call("reset", super().reset_metrics)
 
     def get_metrics_result(self):
         """Keras's ``get_metrics_result`` (each metric's value, read at the end of each epoch),
         in one call into TensorFlow."""
         if not on_one_device(self):
             return super().get_metrics_result()
-        parent = super().get_metrics_result
-        return self._graph_metrics().call("result", lambda metrics: parent())
+        return self._in_one_call("result", super().get_metrics_result)
 
-    def _graph_metrics(self):
-        calls = self.__dict__.get("_metric_calls")
-        if calls is None:  # kept out of Keras's attribute tracking: it holds no state to save
-            calls = self.__dict__["_metric_calls"] = _MetricCalls(self)
-        return calls
+    def _in_one_call(self, kind, method):
+        """``method()`` as one graph, traced again when the model's metrics change."""
+        metrics = tuple(self.metrics)
+        # in __dict__, out of Keras's attribute tracking: it holds no state to save
+        graphs = self.__dict__.setdefault("_metric_graphs", {})
+        held, function = graphs.get(kind, ((), None))
+        if function is None or [id(m) for m in held] != [id(m) for m in metrics]:
+            function = tf.function(method)
+            graphs[kind] = (metrics, function)  # holding the metrics keeps their ids unique
+        return function()
 
     def make_train_function(self, force=False):
         if self.train_function is not None and not force:
@@ -219,22 +221,6 @@ class GraphEpochs:
             return super().make_train_function(force)
         self.train_function = _stacked_train_function(self)
         return self.train_function
-
-
-class _MetricCalls:
-    """The graphs of :meth:`GraphEpochs.reset_metrics` and ``get_metrics_result``, one per kind
-    and per list of metrics (a model may gain metrics after its first epoch)."""
-
-    def __init__(self, model):
-        self.model, self.functions = model, {}
-
-    def call(self, kind, body):
-        metrics = list(self.model.metrics)
-        key = (kind, tuple(id(m) for m in metrics))
-        function = self.functions.get(key)
-        if function is None:
-            function = self.functions[key] = tf.function(lambda: body(metrics))
-        return function()
 
 
 class _Execution:
