@@ -34,7 +34,8 @@ chapter                     modules
                             ``train_cats``), ``families`` (the ``train-cats --model``
                             registry), ``runs`` (resume and checkpointed fit, shared by
                             the commands), ``checkpoints`` (exact resume), ``evaluation``
-                            (Fréchet distance, scores), ``augment`` (DiffAugment), ``plotting``
+                            (Fréchet distance, scores), ``augment`` (DiffAugment), ``plotting``,
+                            ``kernels`` (the DCGAN's image-side layers, faster on CPUs)
 6 challenges and the VAE    ``vae`` (``cl.vae.VAE``: the one place the VAE lives), ``toy``;
                             ``conditional`` (6b, the class-conditional GAN)
 7 diffusion                 ``diffusion`` (DDPM, DDIM, the U-Net, the noise schedules)
@@ -66,7 +67,7 @@ __version__ = "0.1.0"
 _MODULES = (
     "article", "augment", "autoregressive", "checkpoints", "checks", "compat", "conditional",
     "cost", "data", "diffusion", "distributions", "evaluation", "execution", "families", "files",
-    "glossary", "language", "losses", "models", "plotting", "recipes", "runs", "runtime", "startup", "toy",
+    "glossary", "kernels", "language", "losses", "models", "plotting", "recipes", "runs", "runtime", "startup", "toy",
     "training", "vae", "validation",
 )
 #: Modules that never import TensorFlow (the command line's tools use them).
@@ -77,7 +78,7 @@ _FUNCTIONS = {"cap_threads": "runtime", "set_language": "language", "set_seed": 
 __all__ = sorted([
     "article", "augment", "autoregressive", "cap_threads", "checkpoints", "checks", "conditional",
     "cost", "data", "diffusion", "distributions", "evaluation", "execution", "families",
-    "glossary", "language", "losses", "models", "plotting", "recipes", "runtime",
+    "glossary", "kernels", "language", "losses", "models", "plotting", "recipes", "runtime",
     "set_language", "set_seed", "toy", "training", "vae",
 ])
 

@@ -380,8 +380,10 @@ class RunCheckpoint(keras.callbacks.Callback):
     """Save a resumable checkpoint every ``every`` epochs (chapter 5), for any model with
     ``checkpoint_items()`` (a GAN, a VAE, every ``train-cats`` family).
 
-    An epoch whose losses are not finite is never saved, so the latest checkpoint is always a
-    good one. Resume with ``epoch = cl.checkpoints.restore(model, directory)`` and
+    With ``every`` above 1, the first and the last epoch of each ``fit`` are saved too: a run
+    has a resume point (and a full disk shows) after its first epoch, and its final weights are
+    always kept. An epoch whose losses are not finite is never saved, so the latest checkpoint
+    is always a good one. Resume with ``epoch = cl.checkpoints.restore(model, directory)`` and
     ``model.fit(..., initial_epoch=epoch)``.
     """
 
@@ -391,13 +393,21 @@ class RunCheckpoint(keras.callbacks.Callback):
         self.every = check_positive_int("every", every)
         self.max_to_keep = check_positive_int("max_to_keep", max_to_keep)
         self.saved: list[str] = []
+        self._first = None
+
+    def on_train_begin(self, logs=None):
+        self._first = None  # a new fit: its first epoch is saved
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         finite = all(np.isfinite(float(v)) for v in logs.values())
         if not finite or getattr(self.model, "diverged_at", None) is not None:
             return
-        if (epoch + 1) % self.every == 0 or self.model.stop_training:
+        if self._first is None:
+            self._first = epoch
+        last = epoch + 1 >= (self.params.get("epochs") or 0)
+        if ((epoch + 1) % self.every == 0 or epoch == self._first or last
+                or self.model.stop_training):
             self.saved.append(save(self.model, self.directory, epoch + 1, self.max_to_keep))
 
 

@@ -248,11 +248,15 @@ def _all_finite(logs):
 
 
 def _loop(step):
-    """``step`` over a stack of batches, stopping after the first non-finite log."""
+    """``step`` (a ``tf.function``) over a stack of batches, stopping after the first non-finite
+    log. ``step`` is traced once, for one batch, and called in the loop's body: a training step
+    with a gradient of a gradient (R1) takes seconds to trace, so not twice."""
 
     def many(batches):
         n = tf.shape(tf.nest.flatten(batches)[0])[0]
-        logs = step(tf.nest.map_structure(lambda b: b[0], batches))
+        one = tf.nest.map_structure(lambda b: tf.TensorSpec(b.shape[1:], b.dtype), batches)
+        outputs = step.get_concrete_function(one).structured_outputs
+        logs = tf.nest.map_structure(lambda t: tf.zeros(t.shape, t.dtype), outputs)  # finite
 
         def cond(i, logs):
             return tf.logical_and(i < n, _all_finite(logs))
@@ -260,7 +264,7 @@ def _loop(step):
         def body(i, logs):
             return i + 1, step(tf.nest.map_structure(lambda b: b[i], batches))
 
-        ran, logs = tf.while_loop(cond, body, (tf.constant(1), logs))
+        ran, logs = tf.while_loop(cond, body, (tf.constant(0), logs))
         return logs, ran
 
     return many
@@ -323,7 +327,7 @@ class _Stacked:
         options = {"jit_compile": bool(model.jit_compile), "reduce_retracing": True}
         self.model = model
         self.one = tf.function(model.train_step, **options)
-        self.loop = tf.function(_loop(model.train_step), **options)
+        self.loop = tf.function(_loop(self.one), **options)  # the same trace of the step
         self.epoch = tf.function(self._epoch)
         self.traced = set()
         self.check, self.check_error, self.spec = None, None, None

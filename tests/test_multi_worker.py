@@ -161,8 +161,9 @@ def _finish(proc, timeout=240):
     return {"rc": proc.returncode, "stdout": out, "stderr": err}
 
 
-def _kill_after_checkpoint(procs, ckpt_dir, epoch=2, timeout=240):
-    """Kill worker 1 once the chief has saved checkpoint ``epoch``; False if it never did."""
+def _kill_after_checkpoint(procs, ckpt_dir, epoch=10, timeout=240):
+    """Kill worker 1 once the chief has saved checkpoint ``epoch`` (train-cats saves every
+    ``cl.runs.CHECKPOINT_EVERY`` = 10 epochs, after the first); False if it never did."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and procs[0].poll() is None:
         if (ckpt_dir / f"gan-{epoch}.index").exists():

@@ -84,6 +84,14 @@ def test_epochs_4_equals_epochs_2_then_resume_to_4(tmp_path, uninterrupted):
     assert _losses(run) == _losses(uninterrupted)  # and the same loss curve, epoch by epoch
 
 
+def test_a_run_checkpoints_its_first_epoch_every_tenth_and_its_last(tmp_path):
+    _summary(_cli("train-cats", "--epochs", "12", "--out", "run", *FAST, cwd=tmp_path))
+    run = tmp_path / "run"
+    assert sorted(int(p.name[4:-6]) for p in (run / "checkpoints").glob("gan-*.index")) == [
+        1, 10, 12]
+    assert [h["epoch"] for h in _history(run)] == list(range(1, 13))  # every epoch's row
+
+
 def test_run_killed_with_sigkill_resumes_from_its_last_checkpoint(tmp_path, uninterrupted):
     # Pause the first run after epoch 2 has trained but before its checkpoint is written (one
     # call runs a whole epoch), so that the kill is certain to land inside the run.

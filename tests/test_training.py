@@ -1,6 +1,8 @@
 """The GAN model and its callbacks: what each half-step updates, the noise, the NaN guard
 (issue 7.2: a loss that becomes NaN stops training and keeps the last good checkpoint)."""
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -185,6 +187,17 @@ def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):
     fresh.fit(cl.data.load_cats()[:16], batch_size=8, epochs=2, initial_epoch=1, verbose=0,
               callbacks=[cl.checkpoints.GANCheckpoint(ckpt)])
     assert cl.checkpoints.latest_epoch(ckpt) == 2
+
+
+def test_a_checkpoint_every_k_epochs_also_keeps_each_fits_first_and_last_epoch(tmp_path):
+    gan, cats = _gan(), cl.data.load_cats()[:16]
+    every = cl.checkpoints.RunCheckpoint(tmp_path, every=3, max_to_keep=10)
+    gan.fit(cats, batch_size=8, epochs=7, verbose=0, callbacks=[every])
+    assert [Path(p).name for p in every.saved] == ["gan-1", "gan-3", "gan-6", "gan-7"]
+    # a resumed fit: its first epoch, the multiples of 3, its last
+    gan.fit(cats, batch_size=8, epochs=13, initial_epoch=7, verbose=0, callbacks=[every])
+    assert [Path(p).name for p in every.saved[4:]] == ["gan-8", "gan-9", "gan-12", "gan-13"]
+    assert cl.checkpoints.latest_epoch(tmp_path) == 13
 
 
 def test_a_diverged_gan_can_fit_again_after_restore(tmp_path):
