@@ -31,6 +31,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from bench_training import matmul_gflops  # noqa: E402 (beside this script)
 
 import course_lib as cl  # noqa: E402
 from course_lib import kernels  # noqa: E402
@@ -116,18 +117,6 @@ def kerass_own_layers():
     finally:
         for name, cls in saved.items():
             setattr(kernels, name, cls)
-
-
-def matmul_gflops(n=1024, repeats=20) -> float:
-    """This machine's float32 matrix-multiply speed."""
-    a, b = tf.random.normal((n, n)), tf.random.normal((n, n))
-    mm = tf.function(tf.matmul)
-    mm(a, b).numpy()
-    t0 = time.perf_counter()
-    for _ in range(repeats):
-        c = mm(a, b)
-    c.numpy()
-    return 2 * n**3 * repeats / (time.perf_counter() - t0) / 1e9
 
 
 def dcgan_table(rounds, epochs):
