@@ -182,3 +182,25 @@ def test_every_course_input_pipeline_runs_without_tf_data_autotuning():
                  cl.data.as_labelled_dataset(x, labels, 16, epochs=2),
                  cl.execution.array_dataset(x, 16)[0]]
     assert [ds.options().autotune.enabled for ds in pipelines] == [False] * 3
+
+
+def test_the_training_step_is_traced_once_for_the_loop_its_first_batch_and_the_short_batch():
+    # a step with R1 takes seconds to trace: the loop's body, its first batch and an epoch's
+    # short last batch (an array's batches have no fixed size) share one trace
+    cats = cl.data.load_cats()
+    for data, fit, steps in ((cl.data.as_dataset(cats[:96], 32, seed=0, epochs=2),
+                              {"steps_per_epoch": 3}, 6),
+                             (cats[:100], {"batch_size": 32}, 8)):  # 3 x 32 + 4 an epoch
+        gan, traced = _gan(), []
+        gan.train_step = _counting(gan.train_step, traced)
+        gan.fit(data, epochs=2, verbose=0, **fit)
+        assert len(traced) == 1, traced
+        assert gan.d_optimizer.iterations.numpy() == steps  # every batch trained
+
+
+def _counting(step, traced):
+    def counting(batch):
+        traced.append(tuple(tf.nest.flatten(batch)[0].shape))  # runs once per trace
+        return step(batch)
+
+    return counting
